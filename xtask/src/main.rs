@@ -1,0 +1,326 @@
+//! `cargo xtask validate` — proves each spec against the reference's own examples and our lint rules.
+//! `cargo xtask regen` — rewrites the reviewable snapshot of the generated API in `generated/`.
+
+#[path = "../../codegen/mod.rs"]
+#[allow(dead_code)] // `feature` is for build.rs
+mod codegen;
+#[path = "../../tests/support/errata.rs"]
+mod errata;
+mod lint;
+mod schema;
+
+use anyhow::{Context, Result, bail};
+use errata::{Erratum, Kind, Location};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("validate") => validate(),
+        Some("regen") => regen(),
+        _ => {
+            eprintln!("usage: cargo xtask <validate|regen>");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn regen() -> Result<()> {
+    let root = root();
+    for service in codegen::SERVICES {
+        let spec = codegen::load_spec(&root.join(service.spec)).map_err(anyhow::Error::msg)?;
+        let code = codegen::generate(service, &spec).map_err(anyhow::Error::msg)?;
+        let out = root.join("generated").join(service.generated_file());
+        let old = std::fs::read_to_string(&out).unwrap_or_default();
+        if old == code {
+            println!("generated/{}: up to date", service.generated_file());
+        } else {
+            std::fs::write(&out, code).with_context(|| out.display().to_string())?;
+            println!("generated/{}: rewritten (review with `git diff generated/`)", service.generated_file());
+        }
+    }
+    Ok(())
+}
+
+/// Problems found in one service, reported together so one run shows everything to fix.
+#[derive(Default)]
+struct Report {
+    problems: Vec<String>,
+}
+
+impl Report {
+    fn push(&mut self, p: impl Into<String>) {
+        self.problems.push(p.into());
+    }
+}
+
+fn validate() -> Result<()> {
+    let root = root();
+    let mut failed = 0;
+    for service in codegen::SERVICES {
+        let mut report = Report::default();
+        let table = validate_service(&root, service, &mut report)?;
+        print!("{table}");
+        if !report.problems.is_empty() {
+            failed += report.problems.len();
+            for p in &report.problems {
+                println!("  FAIL {p}");
+            }
+        }
+        println!();
+    }
+    if failed > 0 {
+        bail!("{failed} problem(s)");
+    }
+    println!("all specs valid");
+    Ok(())
+}
+
+fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report) -> Result<String> {
+    let spec_path = root.join(service.spec);
+    let spec_dir = errata::spec_dir(&spec_path);
+    let spec = errata::load_yaml(&spec_path).map_err(anyhow::Error::msg)?;
+
+    // 1. It is an OpenAPI 3.0 document as openapiv3 (and so progenitor) reads it.
+    let parsed = codegen::load_spec(&spec_path);
+    if let Err(e) = &parsed {
+        report.push(format!("openapiv3 cannot parse the spec: {e}"));
+    }
+
+    // 2. Our lint rules.
+    let stats = lint::lint(&spec, report);
+
+    // 3. Examples and errata.
+    let stem = spec_path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+    let errata_path = spec_dir.join("errata").join(format!("{stem}.yaml"));
+    let errata = errata::load_errata(&errata_path).map_err(anyhow::Error::msg)?;
+    let ex_stats = check_examples(&spec, &spec_dir, service, &errata, report)?;
+
+    // 4. The snapshot is what the spec generates now.
+    let snapshot = match &parsed {
+        Ok(openapi) => match codegen::generate(service, openapi) {
+            Ok(code) => {
+                let file = root.join("generated").join(service.generated_file());
+                if std::fs::read_to_string(&file).ok().as_deref() == Some(code.as_str()) {
+                    "up to date".to_string()
+                } else {
+                    report.push(format!(
+                        "generated/{} is stale: run `cargo xtask regen` and review the diff",
+                        service.generated_file()
+                    ));
+                    "STALE".to_string()
+                }
+            }
+            Err(e) => {
+                report.push(e);
+                "progenitor failed".to_string()
+            }
+        },
+        Err(_) => "not generated".to_string(),
+    };
+
+    let title = spec.pointer("/info/title").and_then(Value::as_str).unwrap_or(&stem);
+    let mut out = format!("{title} ({})\n", service.spec);
+    let row = |k: &str, v: String| format!("  {k:<16} {v}\n");
+    out += &row(
+        "operations",
+        format!("{}/{} ({} deprecated)", stats.operations, stats.expected_operations, stats.deprecated),
+    );
+    out += &row(
+        "parameters",
+        format!(
+            "{} (path {}, query {}; {} required)",
+            stats.path_params + stats.query_params,
+            stats.path_params,
+            stats.query_params,
+            stats.required_params
+        ),
+    );
+    out += &row("request bodies", format!("{} ({} fields in {} schemas)", stats.bodies, stats.fields, stats.schemas));
+    out += &row(
+        "examples",
+        format!(
+            "{}/{} validated ({} as printed, {} after errata); request lines {}/{}",
+            ex_stats.validated,
+            ex_stats.total,
+            ex_stats.clean,
+            ex_stats.validated - ex_stats.clean,
+            ex_stats.lines_ok,
+            stats.operations
+        ),
+    );
+    let kinds: BTreeMap<String, usize> = errata.iter().fold(BTreeMap::new(), |mut m, e| {
+        *m.entry(format!("{:?}", e.kind)).or_default() += 1;
+        m
+    });
+    out += &row(
+        "errata",
+        format!(
+            "{} ({})",
+            errata.len(),
+            kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+        ),
+    );
+    out += &row("repairs", ex_stats.repairs.to_string());
+    out += &row("snapshot", format!("generated/{} {snapshot}", service.generated_file()));
+    Ok(out)
+}
+
+#[derive(Default)]
+struct ExampleStats {
+    total: usize,
+    validated: usize,
+    clean: usize,
+    lines_ok: usize,
+    repairs: usize,
+}
+
+fn check_examples(
+    spec: &Value,
+    spec_dir: &Path,
+    service: &codegen::Service,
+    errata: &[Erratum],
+    report: &mut Report,
+) -> Result<ExampleStats> {
+    let mut stats = ExampleStats::default();
+    let examples = errata::examples_of(spec);
+    let operations = lint::operations(spec);
+
+    // Errata are well-formed and about something that exists.
+    let mut ids = BTreeSet::new();
+    for e in errata {
+        if !ids.insert(e.id.clone()) {
+            report.push(format!("erratum {}: duplicate id", e.id));
+        }
+        if !operations.iter().any(|o| o.id == e.operation) {
+            report.push(format!("erratum {}: no operation {}", e.id, e.operation));
+        }
+        if e.location != Location::RequestLine && !examples.iter().any(|x| e.concerns(x)) {
+            report.push(format!("erratum {}: {} has no {:?} example", e.id, e.operation, e.location));
+        }
+    }
+
+    // Every stored example is referenced by the spec, and every reference has a file.
+    let dir = spec_dir.join("examples").join(service.module);
+    let referenced: BTreeSet<PathBuf> = examples.iter().map(|x| spec_dir.join(&x.file)).collect();
+    for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") && !referenced.contains(&path) {
+            report.push(format!("{} is not referenced by any externalValue", path.display()));
+        }
+    }
+    stats.repairs = check_repairs(spec_dir, &dir, report)?;
+
+    for ex in &examples {
+        stats.total += 1;
+        let path = spec_dir.join(&ex.file);
+        let Ok(raw) = std::fs::read_to_string(&path) else {
+            report.push(format!("{}: externalValue {} does not exist", ex.operation, ex.file));
+            continue;
+        };
+        let relevant: Vec<&Erratum> = errata.iter().filter(|e| e.concerns(ex)).collect();
+        // Each erratum's claim is true of the raw example.
+        for e in &relevant {
+            if let Err(m) = e.check_fact(&raw) {
+                report.push(format!("erratum {} no longer matches {}: {m}", e.id, ex.file));
+            }
+        }
+        if !ex.media_type.contains("json") {
+            continue;
+        }
+        let Some(schema) = spec.pointer(&format!("{}/schema", ex.media_pointer)) else {
+            report.push(format!("{}: no schema for {}", ex.operation, ex.file));
+            continue;
+        };
+        let validator = schema::validator(spec, schema)?;
+        // As printed: errors here are fine only where an erratum sits.
+        let raw_errors = match serde_json::from_str::<Value>(&raw) {
+            Ok(doc) => schema::errors(&validator, &doc),
+            Err(e) => vec![(String::new(), format!("not JSON: {e}"))],
+        };
+        for (ptr, msg) in &raw_errors {
+            let covered = relevant.iter().any(|e| under(ptr, e.pointer.as_deref().unwrap_or("")) || e.kind == Kind::InvalidJson);
+            if !covered {
+                report.push(format!("{} at {ptr:?}: {msg} — no erratum records this", ex.file));
+            }
+        }
+        // As the spec decided: with follow-table corrections applied it must validate cleanly.
+        match errata::corrected_example(errata, ex, &raw, spec_dir) {
+            Ok(doc) => {
+                let errs = schema::errors(&validator, &doc);
+                if errs.is_empty() {
+                    stats.validated += 1;
+                    if raw_errors.is_empty() {
+                        stats.clean += 1;
+                    }
+                } else {
+                    for (ptr, msg) in errs {
+                        report.push(format!("{} (after errata) at {ptr:?}: {msg}", ex.file));
+                    }
+                }
+            }
+            Err(m) => report.push(m),
+        }
+    }
+
+    // Example request lines against method, path and query parameters.
+    for op in &operations {
+        let Some(line) = op.example_request.as_deref() else { continue };
+        let mismatches = lint::request_line_mismatches(op, line);
+        let line_errata: Vec<&Erratum> = errata
+            .iter()
+            .filter(|e| e.operation == op.id && e.location == Location::RequestLine)
+            .collect();
+        for m in &mismatches {
+            if !line_errata.iter().any(|e| m.matches(e)) {
+                report.push(format!("{}: example request line: {} — no erratum records this", op.id, m.describe()));
+            }
+        }
+        for e in &line_errata {
+            if !mismatches.iter().any(|m| m.matches(e)) {
+                report.push(format!("erratum {} no longer matches the example request line of {}", e.id, op.id));
+            }
+        }
+        if mismatches.is_empty() {
+            stats.lines_ok += 1;
+        } else if mismatches.iter().all(|m| line_errata.iter().any(|e| m.matches(e))) {
+            stats.lines_ok += 1;
+        }
+    }
+    Ok(stats)
+}
+
+fn check_repairs(spec_dir: &Path, dir: &Path, report: &mut Report) -> Result<usize> {
+    let path = dir.join("REPAIRS.yaml");
+    let repairs = errata::load_yaml(&path).map_err(anyhow::Error::msg)?;
+    let list = repairs.as_array().cloned().unwrap_or_default();
+    for r in &list {
+        let file = r.get("file").and_then(Value::as_str).unwrap_or_default();
+        let what = r.get("repair").and_then(Value::as_str).unwrap_or_default();
+        if what.is_empty() {
+            report.push(format!("{}: a repair without a `repair` description", path.display()));
+        }
+        if file.starts_with("examples/") && !spec_dir.join(file).exists() {
+            report.push(format!("{}: repair names {file}, which does not exist", path.display()));
+        }
+    }
+    Ok(list.len())
+}
+
+/// Is JSON pointer `p` at or under `base`?
+fn under(p: &str, base: &str) -> bool {
+    p == base || (p.starts_with(base) && p[base.len()..].starts_with('/'))
+}
