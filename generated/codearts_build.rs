@@ -823,6 +823,9 @@ pub mod types {
         ///Type of host that runs the build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub host_type: ::std::option::Option<::std::string::String>,
+        ///ID of the build job. Not in Table 4-258, but the reference's example returns it (erratum 4.26-response-invalid-json).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
         ///Name of the build job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_name: ::std::option::Option<::std::string::String>,
@@ -5938,6 +5941,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             job_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5967,6 +5974,7 @@ pub mod types {
                     build_config_type: Ok(Default::default()),
                     flavor: Ok(Default::default()),
                     host_type: Ok(Default::default()),
+                    job_id: Ok(Default::default()),
                     job_name: Ok(Default::default()),
                     parameters: Ok(Default::default()),
                     project_id: Ok(Default::default()),
@@ -6037,6 +6045,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for host_type: {e}")
+                    });
+                self
+            }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
                     });
                 self
             }
@@ -6112,6 +6132,7 @@ pub mod types {
                     build_config_type: value.build_config_type?,
                     flavor: value.flavor?,
                     host_type: value.host_type?,
+                    job_id: value.job_id?,
                     job_name: value.job_name?,
                     parameters: value.parameters?,
                     project_id: value.project_id?,
@@ -6128,6 +6149,7 @@ pub mod types {
                     build_config_type: Ok(value.build_config_type),
                     flavor: Ok(value.flavor),
                     host_type: Ok(value.host_type),
+                    job_id: Ok(value.job_id),
                     job_name: Ok(value.job_name),
                     parameters: Ok(value.parameters),
                     project_id: Ok(value.project_id),
