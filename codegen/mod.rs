@@ -40,9 +40,7 @@ pub fn generate(service: &Service, spec: &openapiv3::OpenAPI) -> Result<String, 
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq");
     let mut generator = progenitor::Generator::new(&settings);
-    let tokens = generator
-        .generate_tokens(spec)
-        .map_err(|e| format!("{}: progenitor: {e}", service.spec))?;
+    let tokens = generator.generate_tokens(spec).map_err(|e| format!("{}: progenitor: {e}", service.spec))?;
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{}: generated code does not parse: {e}", service.spec))?;
     Ok(format!(

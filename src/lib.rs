@@ -23,3 +23,8 @@
 #![warn(missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
+
+// The README's Rust examples compile as doctests, so the documented usage cannot rot.
+#[cfg(all(doctest, feature = "build"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -35,7 +35,13 @@ async fn show_list_period_history() {
     let (s, c) = setup().await;
     let q = [("offset", "0"), ("limit", "10"), ("start_time", "2021-01-04"), ("end_time", "2021-01-14")];
     round_trip(&s, &SPEC, expect("ShowListPeriodHistory", &[JOB], &q), || {
-        c.show_list_period_history().job_id(JOB).offset(0).limit(10).start_time("2021-01-04").end_time("2021-01-14").send()
+        c.show_list_period_history()
+            .job_id(JOB)
+            .offset(0)
+            .limit(10)
+            .start_time("2021-01-04")
+            .end_time("2021-01-14")
+            .send()
     })
     .await;
 }
@@ -153,8 +159,10 @@ async fn show_output_info() {
 #[tokio::test]
 async fn stop_build_job() {
     let (s, c) = setup().await;
-    round_trip(&s, &SPEC, expect("StopBuildJob", &[JOB, "2"], &[]), || c.stop_build_job().job_id(JOB).build_no(2).send())
-        .await;
+    round_trip(&s, &SPEC, expect("StopBuildJob", &[JOB, "2"], &[]), || {
+        c.stop_build_job().job_id(JOB).build_no(2).send()
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -225,7 +233,8 @@ async fn create_build_job() {
     let (s, c) = setup().await;
     let body = job_body(false);
     let e = Expect { body: Some(body.clone()), ..expect("CreateBuildJob", &[], &[]) };
-    round_trip(&s, &SPEC, e, || c.create_build_job().body(typed::<types::CreateBuildJobRequestBody>(&body)).send()).await;
+    round_trip(&s, &SPEC, e, || c.create_build_job().body(typed::<types::CreateBuildJobRequestBody>(&body)).send())
+        .await;
 }
 
 #[tokio::test]
@@ -233,7 +242,8 @@ async fn update_build_job() {
     let (s, c) = setup().await;
     let body = job_body(true);
     let e = Expect { body: Some(body.clone()), ..expect("UpdateBuildJob", &[], &[]) };
-    round_trip(&s, &SPEC, e, || c.update_build_job().body(typed::<types::UpdateBuildJobRequestBody>(&body)).send()).await;
+    round_trip(&s, &SPEC, e, || c.update_build_job().body(typed::<types::UpdateBuildJobRequestBody>(&body)).send())
+        .await;
 }
 
 #[tokio::test]
@@ -264,7 +274,8 @@ async fn create_templates() {
         }]}
     });
     let e = Expect { body: Some(body.clone()), ..expect("CreateTemplates", &[], &[]) };
-    round_trip(&s, &SPEC, e, || c.create_templates().body(typed::<types::CreateTemplatesRequestBody>(&body)).send()).await;
+    round_trip(&s, &SPEC, e, || c.create_templates().body(typed::<types::CreateTemplatesRequestBody>(&body)).send())
+        .await;
 }
 
 #[tokio::test]
@@ -290,7 +301,10 @@ async fn update_notice() {
     // 4.24 prints no request example.
     let body = json!({"notice_type": "email", "enabled_event_type_names": ["buildJobSuccess", "buildJobFailed"], "param_config": ""});
     let e = Expect { body: Some(body.clone()), ..expect("UpdateNotice", &[JOB], &[]) };
-    round_trip(&s, &SPEC, e, || c.update_notice().job_id(JOB).body(typed::<types::UpdateNoticeRequestBody>(&body)).send()).await;
+    round_trip(&s, &SPEC, e, || {
+        c.update_notice().job_id(JOB).body(typed::<types::UpdateNoticeRequestBody>(&body)).send()
+    })
+    .await;
 }
 
 #[tokio::test]

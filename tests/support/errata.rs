@@ -114,12 +114,22 @@ pub fn examples_of(spec: &Value) -> Vec<ExampleRef> {
             let mut media = Vec::new();
             if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
                 for (mt, m) in content {
-                    media.push((Location::Request, mt, m, format!("{op_ptr}/requestBody/content/{}", pointer_token(mt))));
+                    media.push((
+                        Location::Request,
+                        mt,
+                        m,
+                        format!("{op_ptr}/requestBody/content/{}", pointer_token(mt)),
+                    ));
                 }
             }
             if let Some(content) = op.pointer("/responses/200/content").and_then(Value::as_object) {
                 for (mt, m) in content {
-                    media.push((Location::Response, mt, m, format!("{op_ptr}/responses/200/content/{}", pointer_token(mt))));
+                    media.push((
+                        Location::Response,
+                        mt,
+                        m,
+                        format!("{op_ptr}/responses/200/content/{}", pointer_token(mt)),
+                    ));
                 }
             }
             for (location, mt, m, media_pointer) in media {
@@ -191,9 +201,7 @@ impl Erratum {
                 Ok(())
             }
             Kind::FieldName | Kind::ExtraField | Kind::MissingField => {
-                let obj = at
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| format!("no object at {}", self.pointer()))?;
+                let obj = at.and_then(Value::as_object).ok_or_else(|| format!("no object at {}", self.pointer()))?;
                 if let (Kind::FieldName | Kind::ExtraField, Some(name)) = (self.kind, Self::text(&self.example)) {
                     if !obj.contains_key(name) {
                         return Err(format!("the object at {} has no field `{name}`", self.pointer()));
@@ -251,13 +259,16 @@ impl Erratum {
                         serde_json::from_str(&s).map_err(|_| format!("`{s}` is not a number; give `fix-value`"))?
                     }
                     ("boolean", Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
-                    (t, v) => return Err(format!("cannot turn {} into {t} mechanically; give `fix-value`", json_type(&v))),
+                    (t, v) => {
+                        return Err(format!("cannot turn {} into {t} mechanically; give `fix-value`", json_type(&v)));
+                    }
                 };
                 Ok(())
             }
             Kind::FieldName => {
                 let obj = target.as_object_mut().ok_or("not an object")?;
-                let (from, to) = (Self::text(&self.example).unwrap_or_default(), Self::text(&self.table).unwrap_or_default());
+                let (from, to) =
+                    (Self::text(&self.example).unwrap_or_default(), Self::text(&self.table).unwrap_or_default());
                 let v = obj.remove(from).ok_or_else(|| format!("no field `{from}`"))?;
                 obj.insert(to.to_string(), v);
                 Ok(())
@@ -294,7 +305,10 @@ pub fn corrected_example(errata: &[Erratum], ex: &ExampleRef, raw: &str, spec_di
                     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
                 }
                 (None, None) => {
-                    return Err(format!("{}: not JSON ({e}) and no `invalid-json` erratum with `fix-value` or `fix-file`", ex.file));
+                    return Err(format!(
+                        "{}: not JSON ({e}) and no `invalid-json` erratum with `fix-value` or `fix-file`",
+                        ex.file
+                    ));
                 }
             }
         }

@@ -87,7 +87,9 @@ pub struct Expect<'a> {
 pub fn strip_nulls(v: Value) -> Value {
     let absent = |v: &Value| v.is_null() || v.as_object().is_some_and(|m| m.is_empty());
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !absent(v)).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().filter(|(_, v)| !absent(v)).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
         v => v,
     }
@@ -131,7 +133,13 @@ fn concrete_path(template: &str, params: &[&str]) -> String {
     let mut values = params.iter();
     template
         .split('/')
-        .map(|seg| if seg.starts_with('{') { values.next().expect("a value per path parameter").to_string() } else { seg.to_string() })
+        .map(|seg| {
+            if seg.starts_with('{') {
+                values.next().expect("a value per path parameter").to_string()
+            } else {
+                seg.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -173,12 +181,17 @@ where
     let (_, _, statuses) = spec.operation(expect.op);
     assert!(!statuses.is_empty(), "{}: documents error statuses", expect.op);
     for status in statuses {
-        let body = json!({ "error_code": format!("CB.000{status}00"), "error_msg": format!("status {status} for the test") });
+        let body =
+            json!({ "error_code": format!("CB.000{status}00"), "error_msg": format!("status {status} for the test") });
         server.respond_json(status, &body);
         match call().await {
             Err(Error::ErrorResponse(rv)) => {
                 assert_eq!(rv.status().as_u16(), status, "{}: status", expect.op);
-                assert_json_eq(&body, &serde_json::to_value(rv.into_inner()).unwrap(), &format!("{} {status}", expect.op));
+                assert_json_eq(
+                    &body,
+                    &serde_json::to_value(rv.into_inner()).unwrap(),
+                    &format!("{} {status}", expect.op),
+                );
             }
             Err(other) => panic!("{}: status {status} should decode into the error schema, got {other:?}", expect.op),
             Ok(v) => panic!("{}: status {status} should be an error, got Ok({})", expect.op, v.status()),

@@ -231,12 +231,12 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
     while let Some(node) = stack.pop() {
         match node {
             Value::Object(m) => {
-                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                    if reached.insert(r.to_string()) {
-                        match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
-                            Some(target) => stack.push(target),
-                            None => report.push(format!("$ref {r} does not resolve")),
-                        }
+                if let Some(r) = m.get("$ref").and_then(Value::as_str)
+                    && reached.insert(r.to_string())
+                {
+                    match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
+                        Some(target) => stack.push(target),
+                        None => report.push(format!("$ref {r} does not resolve")),
                     }
                 }
                 stack.extend(m.values());
