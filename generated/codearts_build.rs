@@ -278,6 +278,30 @@ pub mod types {
             Default::default()
         }
     }
+    ///A build step as the service returns it (the response-side CreateBuildJobSteps table: Tables 4-185, 4-204, 4-218 and 4-263), in which no field is mandatory. Named apart from the request-side BuildJobStep of sections 4.18/4.19, whose module_id and name are mandatory.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct BuildJobStepInfo {
+        ///Whether the step is enabled.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable: ::std::option::Option<bool>,
+        ///ID of the build module the step runs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub module_id: ::std::option::Option<::std::string::String>,
+        ///Name of the build module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Settings of the build step, keyed by setting name.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Version of the build module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<::std::string::String>,
+    }
+    impl BuildJobStepInfo {
+        pub fn builder() -> builder::BuildJobStepInfo {
+            Default::default()
+        }
+    }
     ///Products of a build (Table 4-111 result).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuildOutputInfo {
@@ -840,7 +864,7 @@ pub mod types {
         pub scms: ::std::vec::Vec<JobConfigScm>,
         ///Build steps the job runs.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub steps: ::std::vec::Vec<JobConfigStep>,
+        pub steps: ::std::vec::Vec<BuildJobStepInfo>,
     }
     impl JobConfig {
         pub fn builder() -> builder::JobConfig {
@@ -883,30 +907,6 @@ pub mod types {
     }
     impl JobConfigScm {
         pub fn builder() -> builder::JobConfigScm {
-            Default::default()
-        }
-    }
-    ///A build step of a job as returned by the service (Table 4-263 CreateBuildJobSteps).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct JobConfigStep {
-        ///Whether the step is enabled.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub enable: ::std::option::Option<bool>,
-        ///ID of the build module the step runs.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub module_id: ::std::option::Option<::std::string::String>,
-        ///Name of the build module.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-        ///Settings of the step; which keys apply depends on the build module, and values may be of any JSON type.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Version of the build module.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub version: ::std::option::Option<::std::string::String>,
-    }
-    impl JobConfigStep {
-        pub fn builder() -> builder::JobConfigStep {
             Default::default()
         }
     }
@@ -979,7 +979,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Configuration of a build job (Table 4-257 Response body parameters).
+    ///Configuration of a build job (Table 4-257 Response body parameters). Table 4-257 types result as a plain Object; the section describes that object in Table 4-258, which the spec uses (JobConfig).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListJobConfigResponse {
         ///Error message, if any.
@@ -1014,7 +1014,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Table 4-181 Response body parameters (section 4.20). Body of a successful template query. The extracted reference lost the type column of the section 4.20 tables; types follow the same tables printed in sections 4.21 and 4.22 and the vendor's online edition of this page.
+    ///Table 4-181 Response body parameters (section 4.20). Body of a successful template query. Table 4-181 types result as a plain Object; the section describes that object in Table 4-182 QueryTemplatesResult, which the spec uses.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListTemplatesResponse {
         ///Error message, if any.
@@ -1099,34 +1099,10 @@ pub mod types {
     pub struct QueryTemplate {
         ///Build steps of the template.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub steps: ::std::vec::Vec<QueryTemplateStep>,
+        pub steps: ::std::vec::Vec<BuildJobStepInfo>,
     }
     impl QueryTemplate {
         pub fn builder() -> builder::QueryTemplate {
-            Default::default()
-        }
-    }
-    ///Table 4-185 CreateBuildJobSteps (also printed as Tables 4-204 and 4-218), the response-side form of a build step, in which no field is mandatory. It is named apart from the request-side CreateBuildJobSteps of section 4.18, whose module_id and name are mandatory.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct QueryTemplateStep {
-        ///Whether the step is enabled.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub enable: ::std::option::Option<bool>,
-        ///ID of the build module the step runs.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub module_id: ::std::option::Option<::std::string::String>,
-        ///Name of the build module.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-        ///Settings of the build step, keyed by setting name.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Version of the build module.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub version: ::std::option::Option<::std::string::String>,
-    }
-    impl QueryTemplateStep {
-        pub fn builder() -> builder::QueryTemplateStep {
             Default::default()
         }
     }
@@ -2958,6 +2934,129 @@ pub mod types {
         }
         impl ::std::convert::From<super::BuildJobStep> for BuildJobStep {
             fn from(value: super::BuildJobStep) -> Self {
+                Self {
+                    enable: Ok(value.enable),
+                    module_id: Ok(value.module_id),
+                    name: Ok(value.name),
+                    properties: Ok(value.properties),
+                    version: Ok(value.version),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BuildJobStepInfo {
+            enable: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            module_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            properties: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BuildJobStepInfo {
+            fn default() -> Self {
+                Self {
+                    enable: Ok(Default::default()),
+                    module_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    properties: Ok(Default::default()),
+                    version: Ok(Default::default()),
+                }
+            }
+        }
+        impl BuildJobStepInfo {
+            pub fn enable<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enable: {e}")
+                    });
+                self
+            }
+            pub fn module_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.module_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for module_id: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn properties<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.properties = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for properties: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BuildJobStepInfo> for super::BuildJobStepInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BuildJobStepInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    enable: value.enable?,
+                    module_id: value.module_id?,
+                    name: value.name?,
+                    properties: value.properties?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BuildJobStepInfo> for BuildJobStepInfo {
+            fn from(value: super::BuildJobStepInfo) -> Self {
                 Self {
                     enable: Ok(value.enable),
                     module_id: Ok(value.module_id),
@@ -5962,7 +6061,7 @@ pub mod types {
                 ::std::string::String,
             >,
             steps: ::std::result::Result<
-                ::std::vec::Vec<super::JobConfigStep>,
+                ::std::vec::Vec<super::BuildJobStepInfo>,
                 ::std::string::String,
             >,
         }
@@ -6110,7 +6209,7 @@ pub mod types {
             }
             pub fn steps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::JobConfigStep>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobStepInfo>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.steps = value
@@ -6371,129 +6470,6 @@ pub mod types {
                     source: Ok(value.source),
                     url: Ok(value.url),
                     web_url: Ok(value.web_url),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct JobConfigStep {
-            enable: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            module_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            properties: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-            version: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for JobConfigStep {
-            fn default() -> Self {
-                Self {
-                    enable: Ok(Default::default()),
-                    module_id: Ok(Default::default()),
-                    name: Ok(Default::default()),
-                    properties: Ok(Default::default()),
-                    version: Ok(Default::default()),
-                }
-            }
-        }
-        impl JobConfigStep {
-            pub fn enable<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.enable = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enable: {e}")
-                    });
-                self
-            }
-            pub fn module_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.module_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for module_id: {e}")
-                    });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn properties<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.properties = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for properties: {e}")
-                    });
-                self
-            }
-            pub fn version<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for version: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<JobConfigStep> for super::JobConfigStep {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: JobConfigStep,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    enable: value.enable?,
-                    module_id: value.module_id?,
-                    name: value.name?,
-                    properties: value.properties?,
-                    version: value.version?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::JobConfigStep> for JobConfigStep {
-            fn from(value: super::JobConfigStep) -> Self {
-                Self {
-                    enable: Ok(value.enable),
-                    module_id: Ok(value.module_id),
-                    name: Ok(value.name),
-                    properties: Ok(value.properties),
-                    version: Ok(value.version),
                 }
             }
         }
@@ -7348,7 +7324,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct QueryTemplate {
             steps: ::std::result::Result<
-                ::std::vec::Vec<super::QueryTemplateStep>,
+                ::std::vec::Vec<super::BuildJobStepInfo>,
                 ::std::string::String,
             >,
         }
@@ -7362,7 +7338,7 @@ pub mod types {
         impl QueryTemplate {
             pub fn steps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::QueryTemplateStep>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobStepInfo>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.steps = value
@@ -7384,129 +7360,6 @@ pub mod types {
         impl ::std::convert::From<super::QueryTemplate> for QueryTemplate {
             fn from(value: super::QueryTemplate) -> Self {
                 Self { steps: Ok(value.steps) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct QueryTemplateStep {
-            enable: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            module_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            properties: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-            version: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for QueryTemplateStep {
-            fn default() -> Self {
-                Self {
-                    enable: Ok(Default::default()),
-                    module_id: Ok(Default::default()),
-                    name: Ok(Default::default()),
-                    properties: Ok(Default::default()),
-                    version: Ok(Default::default()),
-                }
-            }
-        }
-        impl QueryTemplateStep {
-            pub fn enable<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.enable = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enable: {e}")
-                    });
-                self
-            }
-            pub fn module_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.module_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for module_id: {e}")
-                    });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn properties<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.properties = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for properties: {e}")
-                    });
-                self
-            }
-            pub fn version<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for version: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<QueryTemplateStep> for super::QueryTemplateStep {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: QueryTemplateStep,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    enable: value.enable?,
-                    module_id: value.module_id?,
-                    name: value.name?,
-                    properties: value.properties?,
-                    version: value.version?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::QueryTemplateStep> for QueryTemplateStep {
-            fn from(value: super::QueryTemplateStep) -> Self {
-                Self {
-                    enable: Ok(value.enable),
-                    module_id: Ok(value.module_id),
-                    name: Ok(value.name),
-                    properties: Ok(value.properties),
-                    version: Ok(value.version),
-                }
             }
         }
         #[derive(Clone, Debug)]
