@@ -22,6 +22,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod error;
+
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
 
 // The README's Rust examples compile as doctests, so the documented usage cannot rot.
