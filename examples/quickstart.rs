@@ -3,8 +3,8 @@
 //!
 //! Until the CodeArts Build emulator exists (see the issues), this example starts its own loopback
 //! stand-in that answers with the vendor reference's documented examples, so it runs with no cloud
-//! account and no network. Point `CODEARTS_BUILD_ENDPOINT` at a real endpoint and set
-//! `CODEARTS_AUTH_TOKEN` (an IAM token) and `CODEARTS_JOB_ID` to run the same calls for real.
+//! account and no network. With credentials in the environment or the profile file (see
+//! `codearts::credentials`) and `CODEARTS_JOB_ID` set, the same calls go to the real region.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -15,31 +15,30 @@ use axum::extract::Path;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::{get, post};
 use codearts::build::{Client, types};
+use codearts::region::Service;
+use codearts::{CallExt, Config};
 use futures::StreamExt;
 use std::io::Write;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (endpoint, http, job_id, stand_in) = match std::env::var("CODEARTS_BUILD_ENDPOINT") {
-        Ok(endpoint) => {
-            let token = std::env::var("CODEARTS_AUTH_TOKEN").map_err(|_| "CODEARTS_AUTH_TOKEN is not set")?;
-            let job = std::env::var("CODEARTS_JOB_ID").map_err(|_| "CODEARTS_JOB_ID is not set")?;
-            let mut headers = reqwest::header::HeaderMap::new();
-            let mut value = reqwest::header::HeaderValue::from_str(&token)?;
-            value.set_sensitive(true);
-            headers.insert("X-Auth-Token", value);
-            (endpoint, reqwest::Client::builder().default_headers(headers).build()?, job, false)
-        }
-        Err(_) => {
+    // With credentials in the environment (or ~/.huaweicloud/credentials) and CODEARTS_JOB_ID set,
+    // the same calls go to the real region; otherwise to a local stand-in.
+    let real = match (std::env::var("CODEARTS_JOB_ID"), Config::from_env()) {
+        (Ok(job), Ok(config)) => Some((job, config)),
+        _ => None,
+    };
+    let (job_id, config) = match real {
+        Some(real) => real,
+        None => {
             let endpoint = start_stand_in().await?;
-            (endpoint, reqwest::Client::new(), "f9d6c8466d614a9788e9a0acf6c15f46".to_string(), true)
+            println!("No credentials and CODEARTS_JOB_ID: using a local stand-in at {endpoint} that answers with");
+            println!("the vendor reference's documented examples (a mock, not the real service).\n");
+            let config = Config::builder().endpoint(Service::Build, endpoint).build()?;
+            ("f9d6c8466d614a9788e9a0acf6c15f46".to_string(), config)
         }
     };
-    if stand_in {
-        println!("No CODEARTS_BUILD_ENDPOINT set: using a local stand-in at {endpoint} that answers with the");
-        println!("vendor reference's documented examples (a mock, not the real service).\n");
-    }
-    let client = Client::new_with_client(&endpoint, http);
+    let client = Client::from_config(&config)?;
 
     // 4.6 RunJob: start a build. The body is typed; unknown fields are impossible to misspell.
     let run = client
@@ -49,24 +48,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             parameter: vec![types::RunJobParameterItem { name: "releaseVersion".into(), value: "1.0.0".into() }],
             scm: None,
         })
-        .send()
-        .await?
-        .into_inner();
+        .call()
+        .await?;
     let build_no: i32 = run.actual_build_number.as_deref().unwrap_or("1").parse()?;
     println!("1. run_job            -> octopus job {:?}, build #{build_no}", run.octopus_job_name);
 
     // 4.4 ShowJobStatus: is the job running?
-    let status = client.show_job_status().job_id(&job_id).send().await?.into_inner();
+    let status = client.show_job_status().job_id(&job_id).call().await?;
     println!("2. show_job_status    -> running: {:?}", status.result);
 
     // 4.12 ShowRecordDetail: the build record.
-    let record = client.show_record_detail().job_id(&job_id).build_no(build_no).send().await?.into_inner();
+    let record = client.show_record_detail().job_id(&job_id).build_no(build_no).call().await?;
     let detail = record.result.unwrap_or_default();
     println!("3. show_record_detail -> record {:?}, status {:?}, branch {:?}", detail.id, detail.status, detail.branch);
 
     // 4.2 ShowListHistory: recent builds of the job.
-    let history = client.show_list_history().job_id(&job_id).offset(0).limit(10).interval(7).send().await?;
-    let history = history.into_inner();
+    let history = client.show_list_history().job_id(&job_id).offset(0).limit(10).interval(7).call().await?;
     println!("4. show_list_history  -> {:?} builds in the last 7 days", history.total);
     for h in &history.history_records {
         println!("     #{:?} {:?} from {:?} to {:?}", h.build_number, h.result, h.start_time, h.end_time);
@@ -74,9 +71,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4.10 DownloadBuildLog: stream the full log, chunk by chunk, without holding it in memory.
     let record_id = detail.build_record_id.or(detail.id).unwrap_or_else(|| "unknown".into());
-    let log = client.download_build_log().record_id(&record_id).send().await?;
+    let log = client.download_build_log().record_id(&record_id).call().await?;
     println!("5. download_build_log -> streaming the log of record {record_id}:");
-    let mut stream = log.into_inner().into_inner();
+    let mut stream = log.into_inner();
     let mut stdout = std::io::stdout().lock();
     let mut bytes = 0;
     while let Some(chunk) = stream.next().await {

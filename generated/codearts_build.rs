@@ -9720,6 +9720,7 @@ Version: 2023-11-30*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::runtime::Runtime,
 }
 impl Client {
     /// Create a new client.
@@ -9727,7 +9728,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -9735,7 +9736,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -9743,14 +9744,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "2023-11-30"
     }
@@ -9760,11 +9766,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::runtime::Runtime>,
+    {}
+};
 impl Client {
     /**List the build history of a job within a date range
 
@@ -13963,4 +13975,749 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// The operations of this service as the spec declares them, for the runtime.
+pub mod operations {
+    /// Every operation, in spec order.
+    pub static OPERATIONS: &[crate::runtime::OperationMeta] = &[
+        crate::runtime::OperationMeta {
+            id: "ShowListPeriodHistory",
+            snake_id: "show_list_period_history",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/period-history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowListHistory",
+            snake_id: "show_list_history",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadKeystore",
+            snake_id: "download_keystore",
+            method: "GET",
+            path: "/v3/keystore",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobStatus",
+            snake_id: "show_job_status",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/status",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobListByProjectId",
+            snake_id: "show_job_list_by_project_id",
+            method: "GET",
+            path: "/v3/{project_id}/jobs",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "RunJob",
+            snake_id: "run_job",
+            method: "POST",
+            path: "/v3/jobs/build",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowLastHistory",
+            snake_id: "show_last_history",
+            method: "GET",
+            path: "/v3/jobs/{project_id}/last-history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowHistoryDetails",
+            snake_id: "show_history_details",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_number}/history-details",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobSuccessRatio",
+            snake_id: "show_job_success_ratio",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/success-ratio",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadBuildLog",
+            snake_id: "download_build_log",
+            method: "GET",
+            path: "/v4/{record_id}/download-log",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadTaskLog",
+            snake_id: "download_task_log",
+            method: "GET",
+            path: "/v4/{record_id}/task-log",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowRecordDetail",
+            snake_id: "show_record_detail",
+            method: "GET",
+            path: "/v4/jobs/{job_id}/{build_no}/record-info",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowOutputInfo",
+            snake_id: "show_output_info",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_no}/output-info",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "StopBuildJob",
+            snake_id: "stop_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/{build_no}/stop",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteBuildJob",
+            snake_id: "delete_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/delete",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DisableBuildJob",
+            snake_id: "disable_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/disable",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "EnableBuildJob",
+            snake_id: "enable_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/recover",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CreateBuildJob",
+            snake_id: "create_build_job",
+            method: "POST",
+            path: "/v3/jobs/create",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateBuildJob",
+            snake_id: "update_build_job",
+            method: "POST",
+            path: "/v3/jobs/update",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListTemplates",
+            snake_id: "list_templates",
+            method: "GET",
+            path: "/v3/templates/query",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CreateTemplates",
+            snake_id: "create_templates",
+            method: "POST",
+            path: "/v3/templates/create",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteTemplates",
+            snake_id: "delete_templates",
+            method: "DELETE",
+            path: "/v3/templates/{uuid}/delete",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListNotice",
+            snake_id: "list_notice",
+            method: "GET",
+            path: "/v3/jobs/notice/{job_id}/query",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateNotice",
+            snake_id: "update_notice",
+            method: "POST",
+            path: "/v3/jobs/notice/{job_id}/update",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DisableNotice",
+            snake_id: "disable_notice",
+            method: "POST",
+            path: "/v3/jobs/notice/{job_id}/disable",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListJobConfig",
+            snake_id: "list_job_config",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/query",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadLogByRecordId",
+            snake_id: "download_log_by_record_id",
+            method: "GET",
+            path: "/v3/{record_id}/download-log",
+            idempotent: true,
+            download: true,
+            deprecated: true,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowFlowGraph",
+            snake_id: "show_flow_graph",
+            method: "GET",
+            path: "/v3/{build_flow_record_id}/flow-graph",
+            idempotent: true,
+            download: false,
+            deprecated: true,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowRecordInfo",
+            snake_id: "show_record_info",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_no}/record-info",
+            idempotent: true,
+            download: false,
+            deprecated: true,
+        },
+        crate::runtime::OperationMeta {
+            id: "StopJob",
+            snake_id: "stop_job",
+            method: "POST",
+            path: "/v3/jobs/stop",
+            idempotent: false,
+            download: false,
+            deprecated: true,
+        },
+    ];
+}
+impl ClientHooks<crate::runtime::Runtime> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        self.inner
+            .pre(request, info.operation_id, operations::OPERATIONS)
+            .await
+            .map_err(Error::Custom)
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.exec(request, info.operation_id, operations::OPERATIONS).await
+    }
+}
+impl Client {
+    /// A client for this service configured by `config`: endpoint, credentials, timeouts and
+    /// retries. This is the constructor to use; `new` has no authentication.
+    pub fn from_config(config: &crate::Config) -> Result<Self, crate::Error> {
+        let runtime = crate::runtime::Runtime::new(
+            config,
+            crate::region::Service::Build,
+        )?;
+        let (base_url, http) = (runtime.base_url().to_string(), runtime.http().clone());
+        Ok(Self::new_with_client(&base_url, http, runtime))
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowListPeriodHistory<'a> {
+    type Output = types::ShowListPeriodHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowListHistory<'a> {
+    type Output = types::ShowListHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[1];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadKeystore<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[2];
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobStatus<'a> {
+    type Output = types::ShowJobStatusResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[3];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobListByProjectId<'a> {
+    type Output = types::ShowJobListByProjectIdResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[4];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::RunJob<'a> {
+    type Output = types::RunJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[5];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowLastHistory<'a> {
+    type Output = types::ShowLastHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[6];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowHistoryDetails<'a> {
+    type Output = types::ShowHistoryDetailsResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[7];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobSuccessRatio<'a> {
+    type Output = types::ShowJobSuccessRatioResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[8];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadBuildLog<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[9];
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadTaskLog<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[10];
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowRecordDetail<'a> {
+    type Output = types::ShowRecordDetailResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[11];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowOutputInfo<'a> {
+    type Output = types::ShowOutputInfoResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[12];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::StopBuildJob<'a> {
+    type Output = types::StopBuildJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[13];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteBuildJob<'a> {
+    type Output = types::DeleteBuildJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[14];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DisableBuildJob<'a> {
+    type Output = types::BuildJobStatusChangeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[15];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::EnableBuildJob<'a> {
+    type Output = types::BuildJobStatusChangeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[16];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CreateBuildJob<'a> {
+    type Output = types::BuildJobIdResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[17];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateBuildJob<'a> {
+    type Output = types::BuildJobIdResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[18];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListTemplates<'a> {
+    type Output = types::ListTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[19];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CreateTemplates<'a> {
+    type Output = types::CreateTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[20];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteTemplates<'a> {
+    type Output = types::DeleteTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[21];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListNotice<'a> {
+    type Output = types::ListNoticeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[22];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateNotice<'a> {
+    type Output = types::NoticeOperationResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[23];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DisableNotice<'a> {
+    type Output = types::NoticeOperationResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[24];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListJobConfig<'a> {
+    type Output = types::ListJobConfigResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[25];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadLogByRecordId<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[26];
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowFlowGraph<'a> {
+    type Output = types::ShowFlowGraphResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[27];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowRecordInfo<'a> {
+    type Output = types::ShowRecordInfoResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[28];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::StopJob<'a> {
+    type Output = types::StopJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[29];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
 }

@@ -307,6 +307,7 @@ Version: 2023-11-28*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::runtime::Runtime,
 }
 impl Client {
     /// Create a new client.
@@ -314,7 +315,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::runtime::Runtime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -322,7 +323,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -330,14 +331,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "2023-11-28"
     }
@@ -347,11 +353,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::runtime::Runtime>,
+    {}
+};
 impl Client {
     /**Run a code check task
 
@@ -499,4 +511,65 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// The operations of this service as the spec declares them, for the runtime.
+pub mod operations {
+    /// Every operation, in spec order.
+    pub static OPERATIONS: &[crate::runtime::OperationMeta] = &[
+        crate::runtime::OperationMeta {
+            id: "RunTask",
+            snake_id: "run_task",
+            method: "POST",
+            path: "/v2/tasks/{task_id}/run",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+        },
+    ];
+}
+impl ClientHooks<crate::runtime::Runtime> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        self.inner
+            .pre(request, info.operation_id, operations::OPERATIONS)
+            .await
+            .map_err(Error::Custom)
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.exec(request, info.operation_id, operations::OPERATIONS).await
+    }
+}
+impl Client {
+    /// A client for this service configured by `config`: endpoint, credentials, timeouts and
+    /// retries. This is the constructor to use; `new` has no authentication.
+    pub fn from_config(config: &crate::Config) -> Result<Self, crate::Error> {
+        let runtime = crate::runtime::Runtime::new(
+            config,
+            crate::region::Service::Check,
+        )?;
+        let (base_url, http) = (runtime.base_url().to_string(), runtime.http().clone());
+        Ok(Self::new_with_client(&base_url, http, runtime))
+    }
+}
+impl<'a> crate::runtime::Operation for builder::RunTask<'a> {
+    type Output = types::RunTaskResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
 }

@@ -10,20 +10,42 @@
 //! Method names are the snake_case of the vendor SDKs' operation names (`RunJob` → `run_job`), so
 //! the vendor reference and the other languages' SDKs can be grepped for either.
 //!
+//! Around them, the hand-written runtime: one [`Config`] shared by every client (region or endpoint,
+//! credentials from the environment or `~/.huaweicloud/credentials`, timeouts, retries), AK/SK
+//! signing ([`auth`]) and IAM tokens ([`iam`]), safe retries ([`retry`]), and one [`Error`] type.
+//!
 //! ```no_run
 //! # #[cfg(feature = "build")]
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let http = reqwest::Client::new();
-//! let client = codearts::build::Client::new_with_client("https://build-backend.eu-west-101.myhuaweicloud.eu", http);
-//! let status = client.show_job_status().job_id("f9d6c8466d614a9788e9a0acf6c15f46").send().await?;
+//! # async fn demo() -> Result<(), codearts::Error> {
+//! use codearts::{CallExt, Config};
+//!
+//! let config = Config::from_env()?;
+//! let client = codearts::build::Client::from_config(&config)?;
+//! let status = client.show_job_status().job_id("f9d6c8466d614a9788e9a0acf6c15f46").call().await?;
 //! println!("running: {:?}", status.result);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! `.call()` returns the typed body or an [`Error`] naming the operation, status, error code,
+//! message, request id and attempts; progenitor's own `.send()` is there too and returns its
+//! `ResponseValue` (status and headers) with progenitor's error type, which converts into [`Error`].
+//! Never construct clients with the generated `Client::new`: its 15 s total timeout would cut off
+//! log downloads; use `Client::from_config`.
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod config;
+pub mod credentials;
 pub mod error;
+pub mod region;
+pub mod retry;
+pub mod runtime;
+
+pub use config::{Config, ConfigBuilder, Timeouts, install_crypto_provider};
+pub use error::{Error, ErrorKind};
+pub use runtime::{CallExt, CallOptions};
+pub mod iam;
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
 

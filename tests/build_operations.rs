@@ -5,6 +5,7 @@
 mod support;
 
 use codearts::build::{Client, types};
+use codearts::region::Service;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 use support::harness::{Expect, Spec, download, round_trip};
@@ -18,8 +19,8 @@ const RECORD: &str = "2cc26382-b2cb-4234-8eb0-b37d362f4d4c";
 
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
-    let client = Client::new_with_client(&server.base, reqwest::Client::new());
-    (server, client)
+    let config = codearts::Config::builder().endpoint(Service::Build, &server.base).build().unwrap();
+    (server, Client::from_config(&config).unwrap())
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> T {

@@ -11,7 +11,8 @@ use support::mock::MockServer;
 async fn run_task() {
     let spec = Spec::load("codearts-check.yaml");
     let server = MockServer::start().await;
-    let client = Client::new_with_client(&server.base, reqwest::Client::new());
+    let config = codearts::Config::builder().endpoint(codearts::region::Service::Check, &server.base).build().unwrap();
+    let client = Client::from_config(&config).unwrap();
     let task = "2b31ed520xxxxxxebedb6e57xxxxxxxx";
     let body = spec.request_example("RunTask");
     let typed: types::RunTaskRequestBody = serde_json::from_value(body.clone()).unwrap();

@@ -257,7 +257,7 @@ fn security_token_is_sent_and_signed() {
 
 #[test]
 fn signed_headers_are_those_present_except_underscores_content_type_and_authorization() {
-    let mut request = reqwest::Client::new()
+    let mut request = http_client()
         .post("https://example.huaweicloud.com/v3/jobs/build")
         .header("Accept", "application/json")
         .header("Api-Version", "3")
@@ -285,7 +285,7 @@ fn signing_twice_gives_the_same_authorization() {
 
 #[test]
 fn sign_matches_authorization_over_the_headers_it_set() {
-    let mut request = reqwest::Client::new()
+    let mut request = http_client()
         .put("https://example.huaweicloud.com:8443/v3/jobs/a%20b/x?name=a+b&flag")
         .header("Api-Version", " 3 ")
         .body("payload")
@@ -425,6 +425,7 @@ async fn the_signature_verifies_against_the_request_on_the_wire() {
 
     let mut defaults = HeaderMap::new();
     defaults.insert("x-client-default", HeaderValue::from_static("added at send time"));
+    codearts::install_crypto_provider();
     let http = reqwest::Client::builder().default_headers(defaults).build().unwrap();
     let body = serde_json::json!({"job_id": "f9d6c8466d614a9788e9a0acf6c15f46", "parameter": []});
     let mut request = http
@@ -486,4 +487,10 @@ fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
     mac.update(data);
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// A reqwest client; the SDK makes rustls use *ring*, which must be installed before any client is built.
+fn http_client() -> reqwest::Client {
+    codearts::install_crypto_provider();
+    reqwest::Client::new()
 }

@@ -40,7 +40,8 @@ async fn two_part_server(first: &'static [u8], second: &'static [u8]) -> (String
 #[tokio::test]
 async fn build_log_arrives_chunk_by_chunk() {
     let (base, release) = two_part_server(b"[INFO] step 1 started\n", b"[INFO] step 1 finished\n").await;
-    let client = codearts::build::Client::new_with_client(&base, reqwest::Client::new());
+    let config = codearts::Config::builder().endpoint(codearts::region::Service::Build, &base).build().unwrap();
+    let client = codearts::build::Client::from_config(&config).unwrap();
     let response = tokio::time::timeout(
         Duration::from_secs(10),
         client.download_build_log().record_id("2cc26382-b2cb-4234-8eb0-b37d362f4d4c").send(),

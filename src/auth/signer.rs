@@ -46,6 +46,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let signer = Signer::new(AkSk::new("MY-ACCESS-KEY", "my-secret-key"));
 //!
+//! codearts::install_crypto_provider(); // reqwest needs a TLS provider; the SDK uses ring
 //! let http = reqwest::Client::new();
 //! let mut request = http
 //!     .post("https://build-backend.eu-west-101.myhuaweicloud.eu/v3/jobs/build")

@@ -10,8 +10,8 @@
 //!   HTTP status, message, a remedy and whether retrying can help; [`lookup`] finds one by code and
 //!   [`is_gateway_code`] recognises the API gateway's own `APIGW.*` codes.
 //!
-//! The runtime's unified `Error` type (configuration, signing, retries) will build on these: it
-//! classifies a failed response by parsing its body here and consulting the catalogue, so that
+//! [`Error`] is the one error type every call returns, whatever failed; it classifies a failed
+//! response by parsing its body here and consulting the catalogue, so that
 //! retry decisions and error messages do not depend on which service or gateway answered.
 //!
 //! ```
@@ -28,6 +28,9 @@
 
 mod body;
 mod catalogue;
+mod unified;
 
 pub use body::{ErrorBody, SNIPPET_MAX_CHARS, parse};
 pub use catalogue::{CATALOGUE, KnownError, is_gateway_code, lookup};
+pub use unified::{Error, ErrorKind};
+pub(crate) use unified::{request_id_header, to_custom};

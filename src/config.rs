@@ -1,0 +1,305 @@
+//! One [`Config`] shared by every service client: where to call, with which credentials, and how
+//! patiently.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codearts::Error> {
+//! use codearts::{CallExt, Config};
+//!
+//! // Region, credentials and project from the environment or ~/.huaweicloud/credentials.
+//! let config = Config::from_env()?;
+//! let build = codearts::build::Client::from_config(&config)?;
+//! let status = build.show_job_status().job_id("f9d6c8466d614a9788e9a0acf6c15f46").call().await?;
+//! println!("running: {:?}", status.result);
+//! # Ok(()) }
+//! ```
+
+use crate::credentials::{Chain, Credentials};
+use crate::error::{Error, ErrorKind};
+use crate::iam::{PasswordLogin, ProjectIdCache, ProjectScope, TokenProvider};
+use crate::region::{Endpoints, Service};
+use crate::retry::RetryPolicy;
+use crate::runtime::{Auth, ProjectHeader};
+use std::time::Duration;
+
+/// Timeouts of every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a connection (DNS, TCP, TLS). Default 10 s.
+    pub connect: Duration,
+    /// Longest silence while reading a response, downloads included. Default 60 s.
+    pub read: Duration,
+    /// Deadline of one attempt of a JSON call (not of downloads, which may legitimately run for
+    /// long; they are bounded by `read` instead). Default 30 s.
+    pub attempt: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { connect: Duration::from_secs(10), read: Duration::from_secs(60), attempt: Duration::from_secs(30) }
+    }
+}
+
+/// Configuration shared by the clients of every service.
+#[derive(Clone)]
+pub struct Config {
+    region: Option<String>,
+    endpoints: Vec<(Service, String)>,
+    allow_insecure_http: bool,
+    env_overrides: bool,
+    credentials: Option<Credentials>,
+    iam_project_id: Option<String>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    user_agent_suffix: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("region", &self.region)
+            .field("endpoints", &self.endpoints)
+            .field("credentials", &self.credentials)
+            .field("iam_project_id", &self.iam_project_id)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Config`].
+#[derive(Debug, Clone, Default)]
+pub struct ConfigBuilder {
+    region: Option<String>,
+    endpoints: Vec<(Service, String)>,
+    allow_insecure_http: bool,
+    env_overrides: bool,
+    credentials: Option<Credentials>,
+    iam_project_id: Option<String>,
+    timeouts: Option<Timeouts>,
+    retry: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl Config {
+    /// A builder with nothing set. Installs the *ring* TLS provider (see
+    /// [`install_crypto_provider`]) so that reqwest clients built afterwards can do TLS.
+    pub fn builder() -> ConfigBuilder {
+        install_crypto_provider();
+        ConfigBuilder::default()
+    }
+
+    /// Runs the credential chain (see [`crate::credentials`]): explicit values are none here, then
+    /// the environment, then the profile file. The region comes from `HUAWEICLOUD_SDK_REGION` or
+    /// the profile; endpoint overrides from `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`.
+    pub fn from_env() -> Result<Config, Error> {
+        let resolved = Chain::new().resolve().map_err(|e| Error::new(ErrorKind::Credentials, e.to_string()))?;
+        let mut builder = Config::builder().credentials(resolved.credentials);
+        if let Some(region) = resolved.region {
+            builder = builder.region(region);
+        }
+        if let Some(id) = resolved.project_id {
+            builder = builder.iam_project_id(id);
+        }
+        if let Some(iam) = resolved.iam_endpoint {
+            builder = builder.endpoint(Service::Iam, iam);
+        }
+        builder.env_endpoint_overrides(true).build()
+    }
+
+    /// The region, if one was set.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The region's endpoints with the explicit overrides applied.
+    fn endpoints(&self) -> Result<Endpoints, Error> {
+        let invalid = |e: crate::region::RegionError| Error::new(ErrorKind::InvalidInput, e.to_string());
+        let mut endpoints = match &self.region {
+            // With overrides, a region missing from the tables works when its endpoint is given.
+            Some(region) if self.env_overrides => {
+                Endpoints::resolve(region, |k| std::env::var(k).ok()).map_err(invalid)?
+            }
+            Some(region) => Endpoints::for_region(region).map_err(invalid)?,
+            None => Endpoints::empty(),
+        }
+        .allow_insecure_http(self.allow_insecure_http);
+        for (service, url) in &self.endpoints {
+            endpoints = endpoints.with_override(*service, url).map_err(invalid)?;
+        }
+        Ok(endpoints)
+    }
+
+    /// Everything a service's runtime needs, derived for `service`.
+    pub(crate) fn runtime_parts(&self, service: Service) -> Result<RuntimeParts, Error> {
+        let endpoints = self.endpoints()?;
+        let base = endpoints.get(service).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => build_http(&self.timeouts, self.user_agent_suffix.as_deref())?,
+        };
+        let iam = endpoints.try_get(Service::Iam).cloned();
+        let auth = match &self.credentials {
+            None => Auth::None,
+            Some(Credentials::AkSk(aksk)) => Auth::AkSk(crate::auth::Signer::new(aksk.clone())),
+            Some(Credentials::Token(token)) => Auth::Token(TokenProvider::fixed(token.clone())),
+            Some(Credentials::Password { domain, user, password }) => {
+                let iam = iam.clone().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Credentials,
+                        "password login needs the IAM endpoint: set a region or Service::Iam",
+                    )
+                })?;
+                let scope = match (&self.iam_project_id, &self.region) {
+                    (Some(id), _) => ProjectScope::Id(id.clone()),
+                    (None, Some(region)) => ProjectScope::Name(region.clone()),
+                    (None, None) => {
+                        return Err(Error::new(
+                            ErrorKind::Credentials,
+                            "password login needs a region or an IAM project id",
+                        ));
+                    }
+                };
+                let login =
+                    PasswordLogin { domain: domain.clone(), user: user.clone(), password: password.clone(), scope };
+                Auth::Token(TokenProvider::password(iam, login, http.clone()))
+            }
+        };
+        let project = match (&self.iam_project_id, &auth, &self.region, iam) {
+            (Some(id), _, _, _) => ProjectHeader::Fixed(id.clone()),
+            // AK/SK calls name their IAM project; a token already carries it.
+            (None, Auth::AkSk(_), Some(region), Some(iam)) => {
+                ProjectHeader::Resolve { cache: ProjectIdCache::new(), iam, region: region.clone() }
+            }
+            _ => ProjectHeader::None,
+        };
+        Ok(RuntimeParts {
+            base_url: base.as_str().trim_end_matches('/').to_string(),
+            http,
+            auth,
+            project,
+            retry: self.retry.clone(),
+            attempt_timeout: self.timeouts.attempt,
+        })
+    }
+}
+
+pub(crate) struct RuntimeParts {
+    pub(crate) base_url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Auth,
+    pub(crate) project: ProjectHeader,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) attempt_timeout: Duration,
+}
+
+/// The reqwest client the SDK builds when the caller supplies none: rustls with the *ring*
+/// provider (builds fast, no C toolchain), connect and read timeouts, and the SDK's user agent.
+/// There is deliberately no total timeout: it would cut off long log downloads.
+fn build_http(timeouts: &Timeouts, suffix: Option<&str>) -> Result<reqwest::Client, Error> {
+    install_crypto_provider();
+    let mut agent = format!("codearts-rust/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(s) = suffix {
+        agent.push(' ');
+        agent.push_str(s);
+    }
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .user_agent(agent)
+        .build()
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("building the HTTP client: {e}")))
+}
+
+/// Makes *ring* the process's rustls provider unless the application chose one already, so that
+/// any reqwest client (the SDK's or the caller's) can do TLS. The SDK builds reqwest without a
+/// default provider (aws-lc doubles a clean build): an application that builds its own
+/// `reqwest::Client` before touching [`Config`] calls this first, or reqwest panics.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl ConfigBuilder {
+    /// The region (`eu-west-101`, `cn-north-4`, …): selects every service's endpoint.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// An explicit endpoint for one service, instead of (or without) the region's.
+    pub fn endpoint(mut self, service: Service, url: impl Into<String>) -> Self {
+        self.endpoints.push((service, url.into()));
+        self
+    }
+
+    /// Reads `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` endpoint overrides (the vendor SDKs'
+    /// convention) from the environment.
+    pub fn env_endpoint_overrides(mut self, yes: bool) -> Self {
+        self.env_overrides = yes;
+        self
+    }
+
+    /// Allows plain-http endpoints that are not loopback (loopback is always allowed).
+    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
+        self.allow_insecure_http = yes;
+        self
+    }
+
+    /// Credentials to use; without any, requests carry no authentication.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The IAM project id (`X-Project-Id`). Not the CodeArts project id, which operations take
+    /// as an argument. Resolved from the region through IAM when absent and AK/SK is used.
+    pub fn iam_project_id(mut self, id: impl Into<String>) -> Self {
+        self.iam_project_id = Some(id.into());
+        self
+    }
+
+    /// Timeouts (see [`Timeouts`] for the defaults).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// Retry policy of every call (see [`crate::retry`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Appended to the `User-Agent` of the SDK's HTTP client.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Use this reqwest client (its own timeouts, proxy and TLS settings) instead of the SDK's.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the endpoints and builds the configuration.
+    pub fn build(self) -> Result<Config, Error> {
+        let config = Config {
+            region: self.region,
+            endpoints: self.endpoints,
+            allow_insecure_http: self.allow_insecure_http,
+            env_overrides: self.env_overrides,
+            credentials: self.credentials,
+            iam_project_id: self.iam_project_id,
+            timeouts: self.timeouts.unwrap_or_default(),
+            retry: self.retry.unwrap_or_default(),
+            user_agent_suffix: self.user_agent_suffix,
+            http: self.http,
+        };
+        // Validate region and endpoints now, so a typo fails at start-up, not on the first call.
+        config.endpoints()?;
+        Ok(config)
+    }
+}

@@ -1,0 +1,313 @@
+//! The one error type users `?` on, whatever failed.
+
+use super::{ErrorBody, is_gateway_code, lookup};
+use std::fmt;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input was rejected before anything was sent (a malformed ID, a bad config).
+    InvalidInput,
+    /// No usable credentials, or IAM refused them.
+    Credentials,
+    /// A connect, read or per-attempt deadline, or the retry budget, ran out.
+    Timeout,
+    /// The connection failed (refused, reset, TLS, DNS).
+    Transport,
+    /// A response arrived but could not be decoded into the documented type.
+    Decode,
+    /// The service answered with an error status.
+    Service,
+}
+
+/// Any failure of a CodeArts call: its kind, the operation, the HTTP status and the service's
+/// error code, message and request id when there was a response, and how many attempts were made.
+///
+/// `Display` is one line: operation, status, code, message and request id. Secrets never appear:
+/// nothing here holds a header or a request body.
+pub struct Error {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    attempts: u32,
+    status: Option<u16>,
+    code: Option<String>,
+    message: Option<String>,
+    request_id: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            operation: None,
+            attempts: 0,
+            status: None,
+            code: None,
+            message: Some(message.into()),
+            request_id: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Names the JSON path of the field that failed to decode.
+    pub(crate) fn at_json_path(mut self, path: &str) -> Self {
+        let message = self.message.take().unwrap_or_default();
+        self.message = Some(format!("at `{path}`: {message}"));
+        self
+    }
+
+    pub(crate) fn set_request_id_if_absent(&mut self, id: Option<String>) {
+        if self.request_id.is_none() {
+            self.request_id = id;
+        }
+    }
+
+    /// A service error from a status, the response headers and the raw body.
+    pub(crate) fn service(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Self {
+        let parsed = super::parse(headers.get("content-type").and_then(|v| v.to_str().ok()), body);
+        Self::from_body(status, headers, parsed)
+    }
+
+    pub(crate) fn from_body(status: u16, headers: &reqwest::header::HeaderMap, body: ErrorBody) -> Self {
+        let ErrorBody { code, message, request_id, raw_snippet } = body;
+        Error {
+            kind: ErrorKind::Service,
+            operation: None,
+            attempts: 0,
+            status: Some(status),
+            code,
+            message: message.or(raw_snippet),
+            request_id: request_id_header(headers).or(request_id),
+            source: None,
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status, when the service answered.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The service's error code (`CB.00060200`, `APIGW.0301`, …), when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The service's error message, or a short snippet of an undecodable body, or a description.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The request id (`X-Request-Id`), to quote to the vendor's support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The vendor operation name (`RunJob`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// How many attempts were made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The resource does not exist (404, or the reference's "URL not found" code).
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404) || self.code.as_deref() == Some("CB.00060214")
+    }
+
+    /// The service is throttling the caller (429, or the reference's "too many requests" code).
+    pub fn is_throttled(&self) -> bool {
+        self.status == Some(429) || self.code.as_deref() == Some("CB.00060211")
+    }
+
+    /// A deadline or the retry budget ran out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+
+    /// Trying again later may succeed: throttling, gateway errors, timeouts, broken connections,
+    /// and the codes the reference documents as transient. (Whether it is *safe* to resend is the
+    /// operation's business: see `crate::retry`.)
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Timeout | ErrorKind::Transport => true,
+            ErrorKind::Service => {
+                matches!(self.status, Some(429 | 502 | 503 | 504))
+                    || self.code.as_deref().and_then(lookup).is_some_and(|k| k.retryable)
+            }
+            _ => false,
+        }
+    }
+
+    /// The error code is the API gateway's (`APIGW.*`) rather than the service's.
+    pub fn is_gateway_error(&self) -> bool {
+        self.code.as_deref().is_some_and(is_gateway_code)
+    }
+}
+
+/// `X-Request-Id`, the header Huawei Cloud's gateway sets on every response.
+pub(crate) fn request_id_header(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.operation.unwrap_or("codearts"))?;
+        match self.status {
+            Some(status) => write!(f, ": HTTP {status}")?,
+            None => write!(f, ": {}", kind_text(self.kind))?,
+        }
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+fn kind_text(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "invalid input",
+        ErrorKind::Credentials => "credentials",
+        ErrorKind::Timeout => "timed out",
+        ErrorKind::Transport => "transport error",
+        ErrorKind::Decode => "undecodable response",
+        ErrorKind::Service => "service error",
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("operation", &self.operation)
+            .field("attempts", &self.attempts)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Classifies a reqwest error: a deadline is a timeout, anything else a transport failure.
+pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Transport };
+    // reqwest's Display includes the URL, which carries no secret (auth is in headers).
+    let message = e.to_string();
+    Error::new(kind, message).with_source(e)
+}
+
+impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
+    /// Converts what a generated `send()` returns. `.call()` (see `crate::CallExt`) adds the
+    /// operation, the attempt count and the JSON path of a decode failure.
+    fn from(e: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as P;
+        match e {
+            P::InvalidRequest(m) => Error::new(ErrorKind::InvalidInput, m),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) => from_reqwest(e),
+            P::ResponseBodyError(e) => {
+                let mut err = from_reqwest(e);
+                if err.kind == ErrorKind::Transport {
+                    err.message = Some(format!("the response body broke off: {}", err.message.unwrap_or_default()));
+                }
+                err
+            }
+            P::ErrorResponse(rv) => {
+                let status = rv.status().as_u16();
+                let headers = rv.headers().clone();
+                let body = serde_json::to_vec(&rv.into_inner()).unwrap_or_default();
+                Error::service(status, &headers, &body)
+            }
+            P::InvalidResponsePayload(bytes, e) => {
+                let snippet = super::parse(None, &bytes).raw_snippet;
+                let mut err =
+                    Error::new(ErrorKind::Decode, format!("the response does not match the documented type: {e}"))
+                        .with_source(e);
+                if bytes.is_empty() {
+                    err.message = Some("the response body is empty".into());
+                } else if let Some(s) = snippet.filter(|_| !bytes.starts_with(b"{") && !bytes.starts_with(b"[")) {
+                    err.message = Some(format!("the response is not JSON: {s}"));
+                }
+                err
+            }
+            P::UnexpectedResponse(response) => {
+                // The body is not read here (this conversion is synchronous); `.call()` reads it.
+                let status = response.status().as_u16();
+                let mut err = Error::from_body(status, response.headers(), ErrorBody::default());
+                if status < 400 {
+                    err.kind = ErrorKind::Decode;
+                    err.message = Some(format!("undocumented status {status}"));
+                }
+                err
+            }
+            P::Custom(m) => from_custom(&m),
+        }
+    }
+}
+
+/// Hooks can only fail with progenitor's `Error::Custom(String)`; the runtime encodes the kind as
+/// a `[kind]` prefix so that the conversion restores it.
+pub(crate) fn to_custom(e: &Error) -> String {
+    let kind = match e.kind {
+        ErrorKind::InvalidInput => "invalid-input",
+        ErrorKind::Credentials => "credentials",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Transport => "transport",
+        ErrorKind::Decode => "decode",
+        ErrorKind::Service => "service",
+    };
+    format!("[{kind}] {}", e.message.as_deref().unwrap_or_default())
+}
+
+fn from_custom(m: &str) -> Error {
+    let (kind, message) = match m.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some(("credentials", rest)) => (ErrorKind::Credentials, rest),
+        Some(("timeout", rest)) => (ErrorKind::Timeout, rest),
+        Some(("transport", rest)) => (ErrorKind::Transport, rest),
+        Some(("decode", rest)) => (ErrorKind::Decode, rest),
+        Some(("service", rest)) => (ErrorKind::Service, rest),
+        Some(("invalid-input", rest)) => (ErrorKind::InvalidInput, rest),
+        _ => (ErrorKind::InvalidInput, m),
+    };
+    Error::new(kind, message)
+}

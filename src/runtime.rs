@@ -1,0 +1,374 @@
+//! The runtime behind every generated client: authentication, retries, timeouts and tracing.
+//!
+//! progenitor's hooks hand each request to [`Runtime`]: `pre` adds what needs a round trip to IAM
+//! (a token, the IAM project id) once per call; `exec` runs the attempts, signing each one afresh
+//! with AK/SK, applying the per-attempt deadline and the retry policy (`crate::retry`), and
+//! recording a `tracing` span per attempt.
+
+use crate::error::{Error, ErrorKind, request_id_header, to_custom};
+use crate::iam::{ProjectIdCache, Token, TokenProvider};
+use crate::retry::{Failure, RetryPolicy};
+use reqwest::header::{HeaderName, HeaderValue};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
+
+/// An operation of a spec, as the runtime needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationMeta {
+    /// The vendor operation name (`RunJob`).
+    pub id: &'static str,
+    /// Its snake_case form, as progenitor reports it to hooks (`run_job`).
+    pub snake_id: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template.
+    pub path: &'static str,
+    /// Safe to resend after it may have reached the server.
+    pub idempotent: bool,
+    /// The 200 body is a file download (no per-attempt deadline: it may take long).
+    pub download: bool,
+    /// The reference marks it "to be taken offline".
+    pub deprecated: bool,
+}
+
+/// Implemented (by generated code) for every operation builder, so that [`CallExt::call`] knows
+/// which operation it runs and what it returns.
+pub trait Operation: Sized + Send {
+    /// The 200 body.
+    type Output: Send;
+    /// The documented error body.
+    type ErrorBody: serde::Serialize + Send;
+    /// The operation's facts from the spec.
+    const META: &'static OperationMeta;
+    /// The JSON path at which `bytes` fail to decode into [`Operation::Output`] (generated for
+    /// JSON operations; downloads have none).
+    fn decode_path(_bytes: &[u8]) -> Option<String> {
+        None
+    }
+    /// progenitor's `send()`.
+    fn send_raw(
+        self,
+    ) -> impl Future<
+        Output = Result<progenitor_client::ResponseValue<Self::Output>, progenitor_client::Error<Self::ErrorBody>>,
+    > + Send;
+}
+
+/// Per-call options for [`CallExt::call_with`].
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Replaces the client's retry policy for this call.
+    pub retry: Option<RetryPolicy>,
+}
+
+/// `.call()` on any operation builder: sends it through the runtime and returns the typed 200 body
+/// or one [`Error`] carrying the operation, status, code, message, request id and attempt count.
+pub trait CallExt: Operation {
+    /// Sends the request with the client's retry policy.
+    fn call(self) -> impl Future<Output = Result<Self::Output, Error>> + Send {
+        self.call_with(CallOptions::default())
+    }
+
+    /// Sends the request with per-call options.
+    fn call_with(self, options: CallOptions) -> impl Future<Output = Result<Self::Output, Error>> + Send;
+}
+
+impl<T: Operation> CallExt for T {
+    fn call_with(self, options: CallOptions) -> impl Future<Output = Result<Self::Output, Error>> + Send {
+        let context = Arc::new(CallContext { retry: options.retry, ..CallContext::default() });
+        async move {
+            let result = CALL.scope(context.clone(), self.send_raw()).await;
+            let error = match result {
+                Ok(value) => return Ok(value.into_inner()),
+                Err(progenitor_client::Error::UnexpectedResponse(response)) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.unwrap_or_default();
+                    let mut e = Error::service(status, &headers, &body);
+                    if status < 400 {
+                        e = Error::new(ErrorKind::Decode, format!("undocumented status {status}"));
+                    }
+                    e
+                }
+                Err(progenitor_client::Error::InvalidResponsePayload(bytes, e)) => {
+                    let path = T::decode_path(&bytes);
+                    let mut err =
+                        Error::from(progenitor_client::Error::<T::ErrorBody>::InvalidResponsePayload(bytes, e));
+                    if let Some(path) = path {
+                        err = err.at_json_path(&path);
+                    }
+                    err
+                }
+                Err(other) => Error::from(other),
+            };
+            let mut error = error.with_operation(T::META.id).with_attempts(context.attempts());
+            error.set_request_id_if_absent(context.request_id());
+            Err(error)
+        }
+    }
+}
+
+/// The JSON path of the first field of `bytes` that does not decode into `T`.
+pub fn json_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<String> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, T>(de).err().map(|e| e.path().to_string())
+}
+
+#[derive(Default)]
+struct CallContext {
+    retry: Option<RetryPolicy>,
+    attempts: Mutex<u32>,
+    request_id: Mutex<Option<String>>,
+}
+
+impl CallContext {
+    fn attempts(&self) -> u32 {
+        *self.attempts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn request_id(&self) -> Option<String> {
+        self.request_id.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+tokio::task_local! {
+    static CALL: Arc<CallContext>;
+}
+
+/// How requests are authenticated.
+pub(crate) enum Auth {
+    /// Nothing (an emulator, a test server, or headers of the caller's own reqwest client).
+    None,
+    /// AK/SK signing of every attempt.
+    AkSk(crate::auth::Signer),
+    /// An IAM token (static, or from password login and refreshed).
+    Token(TokenProvider),
+}
+
+struct Shared {
+    base_url: String,
+    http: reqwest::Client,
+    auth: Auth,
+    /// `X-Project-Id`: configured, or resolved from the region through IAM on first use.
+    project: ProjectHeader,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+}
+
+pub(crate) enum ProjectHeader {
+    None,
+    Fixed(String),
+    Resolve { cache: ProjectIdCache, iam: url::Url, region: String },
+}
+
+/// The state every generated client of one [`crate::Config`] shares (cheap to clone).
+#[derive(Clone)]
+pub struct Runtime(Arc<Shared>);
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = match &self.0.auth {
+            Auth::None => "none",
+            Auth::AkSk(_) => "AK/SK",
+            Auth::Token(_) => "IAM token",
+        };
+        f.debug_struct("Runtime").field("base_url", &self.0.base_url).field("auth", &auth).finish_non_exhaustive()
+    }
+}
+
+fn find<'a>(ops: &'a [OperationMeta], snake: &str) -> Option<&'a OperationMeta> {
+    ops.iter().find(|o| o.snake_id == snake)
+}
+
+impl Runtime {
+    pub(crate) fn new(config: &crate::Config, service: crate::region::Service) -> Result<Self, Error> {
+        let parts = config.runtime_parts(service)?;
+        Ok(Runtime(Arc::new(Shared {
+            base_url: parts.base_url,
+            http: parts.http,
+            auth: parts.auth,
+            project: parts.project,
+            retry: parts.retry,
+            attempt_timeout: parts.attempt_timeout,
+        })))
+    }
+
+    /// The service endpoint the client calls.
+    pub fn base_url(&self) -> &str {
+        &self.0.base_url
+    }
+
+    /// The reqwest client every attempt goes through.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// Before the attempts: credentials that need IAM, once per call. Fails with an encoded
+    /// [`Error`] (hooks can only return strings; `From` restores the kind).
+    pub(crate) async fn pre(
+        &self,
+        request: &mut reqwest::Request,
+        snake: &str,
+        ops: &[OperationMeta],
+    ) -> Result<(), String> {
+        self.prepare(request, find(ops, snake)).await.map_err(|e| to_custom(&e))
+    }
+
+    async fn prepare(&self, request: &mut reqwest::Request, _meta: Option<&OperationMeta>) -> Result<(), Error> {
+        match &self.0.project {
+            ProjectHeader::None => {}
+            ProjectHeader::Fixed(id) => insert(request, "x-project-id", id, false)?,
+            ProjectHeader::Resolve { cache, iam, region } => {
+                let id = match &self.0.auth {
+                    Auth::AkSk(signer) => {
+                        let signer = signer.clone();
+                        cache
+                            .resolve(iam, region, &self.0.http, &move |r: &mut reqwest::Request| {
+                                signer
+                                    .sign(r, SystemTime::now())
+                                    .map_err(|e| crate::iam::IamError::InvalidBody(e.to_string()))
+                            })
+                            .await
+                    }
+                    _ => return Ok(()),
+                }
+                .map_err(|e| Error::new(ErrorKind::Credentials, format!("resolving the IAM project id: {e}")))?;
+                insert(request, "x-project-id", &id, false)?;
+            }
+        }
+        match &self.0.auth {
+            Auth::None => {}
+            Auth::AkSk(_) => {
+                if request.body().is_some_and(|b| b.as_bytes().is_none()) {
+                    return Err(Error::new(ErrorKind::InvalidInput, "a streaming body cannot be signed with AK/SK"));
+                }
+            }
+            Auth::Token(provider) => {
+                let token = provider.token().await.map_err(|e| Error::new(ErrorKind::Credentials, e.to_string()))?;
+                insert(request, "x-auth-token", token.expose(), true)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The attempts of one call.
+    pub(crate) async fn exec(
+        &self,
+        mut request: reqwest::Request,
+        snake: &str,
+        ops: &[OperationMeta],
+    ) -> reqwest::Result<reqwest::Response> {
+        let meta = find(ops, snake);
+        let (operation, idempotent, download) =
+            meta.map_or(("unknown", false, false), |m| (m.id, m.idempotent, m.download));
+        let policy = CALL.try_with(|c| c.retry.clone()).ok().flatten().unwrap_or_else(|| self.0.retry.clone());
+        let started = Instant::now();
+        let mut refreshed_token = false;
+        let mut attempt = 0u32;
+        // A body that cannot be cloned (a stream) is sent once, as is.
+        let resendable = request.try_clone().is_some();
+        loop {
+            attempt += 1;
+            let _ = CALL.try_with(|c| *c.attempts.lock().unwrap_or_else(|e| e.into_inner()) = attempt);
+            let mut this = match request.try_clone() {
+                Some(copy) => copy,
+                None => std::mem::replace(&mut request, reqwest::Request::new(reqwest::Method::GET, placeholder())),
+            };
+            if !download {
+                *this.timeout_mut() = Some(self.0.attempt_timeout);
+            }
+            if let Auth::AkSk(signer) = &self.0.auth {
+                // Signed afresh every attempt: the gateway rejects an X-Sdk-Date ~15 min old.
+                let _ = signer.sign(&mut this, SystemTime::now());
+            }
+            let span = tracing::info_span!(
+                "codearts.attempt",
+                operation,
+                attempt,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty
+            );
+            let result = self.0.http.execute(this).instrument(span.clone()).await;
+            let (failure, wait_hint, result) = match result {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let request_id = request_id_header(response.headers());
+                    span.record("status", status);
+                    if let Some(id) = &request_id {
+                        span.record("request_id", id.as_str());
+                    }
+                    let _ = CALL.try_with(|c| *c.request_id.lock().unwrap_or_else(|e| e.into_inner()) = request_id);
+                    if status == 401
+                        && !refreshed_token
+                        && resendable
+                        && let Auth::Token(provider) = &self.0.auth
+                        && let Some(rejected) = request.headers().get("x-auth-token").and_then(|v| v.to_str().ok())
+                    {
+                        // A token that expired early (or was revoked): refresh once and resend.
+                        // The gateway rejected the request, so resending is safe for any operation.
+                        refreshed_token = true;
+                        let rejected = Token::new(rejected.to_string(), None);
+                        provider.invalidate(&rejected).await;
+                        if let Ok(token) = provider.token().await
+                            && let Ok(mut value) = HeaderValue::from_str(token.expose())
+                        {
+                            value.set_sensitive(true);
+                            request.headers_mut().insert("x-auth-token", value);
+                            tracing::debug!(parent: &span, "token rejected; refreshed it and resending");
+                            continue;
+                        }
+                    }
+                    let (failure, response) = classify(response, idempotent).await;
+                    let hint = crate::retry::retry_after(response.headers(), SystemTime::now());
+                    (failure, hint, Ok(response))
+                }
+                Err(e) => {
+                    tracing::debug!(parent: &span, error = %e, "attempt failed");
+                    (Some(Failure::of_error(&e)), None, Err(e))
+                }
+            };
+            let Some(failure) = failure else { return result };
+            let delay = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
+            let may_resend = failure.retryable(idempotent) && resendable && attempt < policy.max_attempts;
+            if !may_resend || started.elapsed() + delay > policy.total_budget {
+                return result;
+            }
+            tracing::debug!(parent: &span, ?failure, ?delay, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// The retry-relevant failure of a response, reading a 500's (small) body only where its error
+/// code decides; the body is put back so that the generated code can decode it.
+async fn classify(response: reqwest::Response, idempotent: bool) -> (Option<Failure>, reqwest::Response) {
+    let status = response.status().as_u16();
+    if status < 400 {
+        return (None, response);
+    }
+    if status != 500 || !idempotent {
+        return (Some(Failure::of_status(status, None)), response);
+    }
+    let (version, headers) = (response.version(), response.headers().clone());
+    let url = response.url().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    let code = crate::error::parse(None, &body).code;
+    let failure = Failure::of_status(status, code.as_deref());
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().insert(url);
+    (Some(failure), reqwest::Response::from(rebuilt))
+}
+
+fn placeholder() -> url::Url {
+    url::Url::parse("http://127.0.0.1/").expect("a valid URL")
+}
+
+fn insert(request: &mut reqwest::Request, name: &'static str, value: &str, sensitive: bool) -> Result<(), Error> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| Error::new(ErrorKind::InvalidInput, format!("{name} is not a valid header value")))?;
+    value.set_sensitive(sensitive);
+    request.headers_mut().insert(HeaderName::from_static(name), value);
+    Ok(())
+}
