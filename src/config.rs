@@ -17,8 +17,9 @@ use crate::credentials::{Chain, Credentials};
 use crate::error::{Error, ErrorKind};
 use crate::iam::{PasswordLogin, ProjectIdCache, ProjectScope, TokenProvider};
 use crate::region::{Endpoints, Service};
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, Sleep, TokioSleep};
 use crate::runtime::{Auth, ProjectHeader};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Timeouts of every request.
@@ -52,6 +53,7 @@ pub struct Config {
     retry: RetryPolicy,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
+    sleep: Arc<dyn Sleep>,
 }
 
 impl std::fmt::Debug for Config {
@@ -81,6 +83,7 @@ pub struct ConfigBuilder {
     retry: Option<RetryPolicy>,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
+    sleep: Option<Arc<dyn Sleep>>,
 }
 
 impl Config {
@@ -95,7 +98,13 @@ impl Config {
     /// the environment, then the profile file. The region comes from `HUAWEICLOUD_SDK_REGION` or
     /// the profile; endpoint overrides from `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`.
     pub fn from_env() -> Result<Config, Error> {
-        let resolved = Chain::new().resolve().map_err(|e| Error::new(ErrorKind::Credentials, e.to_string()))?;
+        Self::from_chain(&Chain::new())
+    }
+
+    /// Like [`Config::from_env`], with a credential chain of the caller's (explicit credentials, an
+    /// injected environment, another profile file).
+    pub fn from_chain(chain: &Chain) -> Result<Config, Error> {
+        let resolved = chain.resolve().map_err(|e| Error::new(ErrorKind::Credentials, e.to_string()))?;
         let mut builder = Config::builder().credentials(resolved.credentials);
         if let Some(region) = resolved.region {
             builder = builder.region(region);
@@ -182,6 +191,7 @@ impl Config {
             project,
             retry: self.retry.clone(),
             attempt_timeout: self.timeouts.attempt,
+            sleep: self.sleep.clone(),
         })
     }
 }
@@ -193,6 +203,7 @@ pub(crate) struct RuntimeParts {
     pub(crate) project: ProjectHeader,
     pub(crate) retry: RetryPolicy,
     pub(crate) attempt_timeout: Duration,
+    pub(crate) sleep: Arc<dyn Sleep>,
 }
 
 /// The reqwest client the SDK builds when the caller supplies none: rustls with the *ring*
@@ -284,6 +295,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// How to wait between attempts (default: tokio's timer).
+    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = Some(sleep);
+        self
+    }
+
     /// Checks the endpoints and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let config = Config {
@@ -297,6 +314,7 @@ impl ConfigBuilder {
             retry: self.retry.unwrap_or_default(),
             user_agent_suffix: self.user_agent_suffix,
             http: self.http,
+            sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
         };
         // Validate region and endpoints now, so a typo fails at start-up, not on the first call.
         config.endpoints()?;

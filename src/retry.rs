@@ -20,7 +20,26 @@
 //! `min(max_backoff, initial_backoff × 2^(attempt−1))`); a `Retry-After` header (seconds or an HTTP
 //! date) replaces the computed delay. The total time budget bounds the attempts and the waits.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime};
+
+/// Waits between attempts. The default is `tokio::time::sleep`; tests (and applications with their
+/// own clock) substitute another with [`crate::ConfigBuilder::sleep`].
+pub trait Sleep: Send + Sync + std::fmt::Debug {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// [`Sleep`] on tokio's timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
 
 /// How often and how long to retry. Set per client in [`crate::Config`] and per call with
 /// [`crate::CallExt::call_with`].

@@ -152,6 +152,7 @@ struct Shared {
     project: ProjectHeader,
     retry: RetryPolicy,
     attempt_timeout: Duration,
+    sleep: Arc<dyn crate::retry::Sleep>,
 }
 
 pub(crate) enum ProjectHeader {
@@ -189,6 +190,7 @@ impl Runtime {
             project: parts.project,
             retry: parts.retry,
             attempt_timeout: parts.attempt_timeout,
+            sleep: parts.sleep,
         })))
     }
 
@@ -333,7 +335,7 @@ impl Runtime {
                 return result;
             }
             tracing::debug!(parent: &span, ?failure, ?delay, "retrying");
-            tokio::time::sleep(delay).await;
+            self.0.sleep.sleep(delay).await;
         }
     }
 }
