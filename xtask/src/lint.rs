@@ -147,6 +147,9 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
                     report.push(format!("{id}: x-codearts-reference.{field} missing (provenance)"));
                 }
             }
+            if op.get("x-codearts-idempotent").is_some_and(|v| !v.is_boolean()) {
+                report.push(format!("{id}: x-codearts-idempotent must be true or false"));
+            }
             if op.get("deprecated").and_then(Value::as_bool) == Some(true) {
                 stats.deprecated += 1;
                 match op.get("x-codearts-successor").and_then(Value::as_str) {
