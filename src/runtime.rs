@@ -3,7 +3,9 @@
 //! progenitor's hooks hand each request to [`Runtime`]: `pre` adds what needs a round trip to IAM
 //! (a token, the IAM project id) once per call; `exec` runs the attempts, signing each one afresh
 //! with AK/SK, applying the per-attempt deadline and the retry policy (`crate::retry`), and
-//! recording a `tracing` span per attempt.
+//! recording a `tracing` span per attempt. Every body but a successful download's is read whole
+//! within its attempt, so a response that breaks off is a failed attempt (resent only for
+//! idempotent operations), and an error body reaches [`Error`] raw, for the tolerant parser.
 
 use crate::error::{Error, ErrorKind, request_id_header, to_custom};
 use crate::iam::{ProjectIdCache, Token, TokenProvider};
@@ -78,9 +80,19 @@ impl<T: Operation> CallExt for T {
         let context = Arc::new(CallContext { retry: options.retry, ..CallContext::default() });
         async move {
             let result = CALL.scope(context.clone(), self.send_raw()).await;
-            let error = match result {
-                Ok(value) => return Ok(value.into_inner()),
-                Err(progenitor_client::Error::UnexpectedResponse(response)) => {
+            let error = match (result, context.error_response()) {
+                (Ok(value), _) => return Ok(value.into_inner()),
+                // A documented error status: progenitor decoded (or failed to decode) the body into
+                // the spec's error type, which drops other shapes and fails on non-JSON bodies. The
+                // runtime kept the raw body: parse that tolerantly instead.
+                (
+                    Err(
+                        progenitor_client::Error::ErrorResponse(_)
+                        | progenitor_client::Error::InvalidResponsePayload(..),
+                    ),
+                    Some((status, headers, body)),
+                ) => Error::service(status, &headers, &body),
+                (Err(progenitor_client::Error::UnexpectedResponse(response)), _) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     let body = response.bytes().await.unwrap_or_default();
@@ -90,7 +102,7 @@ impl<T: Operation> CallExt for T {
                     }
                     e
                 }
-                Err(progenitor_client::Error::InvalidResponsePayload(bytes, e)) => {
+                (Err(progenitor_client::Error::InvalidResponsePayload(bytes, e)), None) => {
                     let path = T::decode_path(&bytes);
                     let mut err =
                         Error::from(progenitor_client::Error::<T::ErrorBody>::InvalidResponsePayload(bytes, e));
@@ -99,7 +111,7 @@ impl<T: Operation> CallExt for T {
                     }
                     err
                 }
-                Err(other) => Error::from(other),
+                (Err(other), _) => Error::from(other),
             };
             let mut error = error.with_operation(T::META.id).with_attempts(context.attempts());
             error.set_request_id_if_absent(context.request_id());
@@ -119,9 +131,17 @@ struct CallContext {
     retry: Option<RetryPolicy>,
     attempts: Mutex<u32>,
     request_id: Mutex<Option<String>>,
+    /// The last attempt's error status (≥ 400), headers and raw body.
+    error_response: Mutex<Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)>>,
 }
 
 impl CallContext {
+    fn error_response(&self) -> Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)> {
+        self.error_response.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    fn set_error_response(&self, value: Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)>) {
+        *self.error_response.lock().unwrap_or_else(|e| e.into_inner()) = value;
+    }
     fn attempts(&self) -> u32 {
         *self.attempts.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -270,7 +290,10 @@ impl Runtime {
         let resendable = request.try_clone().is_some();
         loop {
             attempt += 1;
-            let _ = CALL.try_with(|c| *c.attempts.lock().unwrap_or_else(|e| e.into_inner()) = attempt);
+            let _ = CALL.try_with(|c| {
+                *c.attempts.lock().unwrap_or_else(|e| e.into_inner()) = attempt;
+                c.set_error_response(None);
+            });
             let mut this = match request.try_clone() {
                 Some(copy) => copy,
                 None => std::mem::replace(&mut request, reqwest::Request::new(reqwest::Method::GET, placeholder())),
@@ -303,6 +326,7 @@ impl Runtime {
                         && !refreshed_token
                         && resendable
                         && let Auth::Token(provider) = &self.0.auth
+                        && provider.is_refreshable()
                         && let Some(rejected) = request.headers().get("x-auth-token").and_then(|v| v.to_str().ok())
                     {
                         // A token that expired early (or was revoked): refresh once and resend.
@@ -319,9 +343,29 @@ impl Runtime {
                             continue;
                         }
                     }
-                    let (failure, response) = classify(response, idempotent).await;
-                    let hint = crate::retry::retry_after(response.headers(), SystemTime::now());
-                    (failure, hint, Ok(response))
+                    if download && status < 400 {
+                        // A download's body is a stream for the caller to read: handed over as is.
+                        (None, None, Ok(response))
+                    } else {
+                        // Anything else is read whole within the attempt (and its deadline), so that
+                        // a body that breaks off is a failed attempt like any other.
+                        match Buffered::read(response).await {
+                            Ok(buffered) => {
+                                let hint = crate::retry::retry_after(&buffered.headers, SystemTime::now());
+                                if status >= 400 {
+                                    let raw = (status, buffered.headers.clone(), buffered.body.clone());
+                                    let _ = CALL.try_with(|c| c.set_error_response(Some(raw)));
+                                }
+                                (buffered.failure(), hint, Ok(buffered.into_response()))
+                            }
+                            Err(e) => {
+                                // The request was written and the response began: it may have
+                                // taken effect (reqwest reports this as a decode error).
+                                tracing::debug!(parent: &span, error = %e, "the response broke off");
+                                (Some(Failure::MaybeSent), None, Err(e))
+                            }
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::debug!(parent: &span, error = %e, "attempt failed");
@@ -340,27 +384,45 @@ impl Runtime {
     }
 }
 
-/// The retry-relevant failure of a response, reading a 500's (small) body only where its error
-/// code decides; the body is put back so that the generated code can decode it.
-async fn classify(response: reqwest::Response, idempotent: bool) -> (Option<Failure>, reqwest::Response) {
-    let status = response.status().as_u16();
-    if status < 400 {
-        return (None, response);
+/// A response read whole within its attempt.
+struct Buffered {
+    status: http::StatusCode,
+    version: http::Version,
+    headers: reqwest::header::HeaderMap,
+    url: url::Url,
+    body: bytes::Bytes,
+}
+
+impl Buffered {
+    async fn read(response: reqwest::Response) -> reqwest::Result<Buffered> {
+        let (status, version) = (response.status(), response.version());
+        let (headers, url) = (response.headers().clone(), response.url().clone());
+        let body = response.bytes().await?;
+        Ok(Buffered { status, version, headers, url, body })
     }
-    if status != 500 || !idempotent {
-        return (Some(Failure::of_status(status, None)), response);
+
+    /// The retry-relevant failure, if any; a 500's error code decides whether it is transient.
+    fn failure(&self) -> Option<Failure> {
+        let status = self.status.as_u16();
+        if status < 400 {
+            return None;
+        }
+        let code = if status == 500 { crate::error::parse(None, &self.body).code } else { None };
+        Some(Failure::of_status(status, code.as_deref()))
     }
-    let (version, headers) = (response.version(), response.headers().clone());
-    let url = response.url().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    let code = crate::error::parse(None, &body).code;
-    let failure = Failure::of_status(status, code.as_deref());
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(url);
-    (Some(failure), reqwest::Response::from(rebuilt))
+
+    /// The response again, its body in memory, for the generated code to decode.
+    fn into_response(self) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        let mut rebuilt = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url)
+            .body(self.body)
+            .expect("status, version and URL come from a valid response");
+        *rebuilt.headers_mut() = self.headers;
+        reqwest::Response::from(rebuilt)
+    }
 }
 
 fn placeholder() -> url::Url {

@@ -232,8 +232,19 @@ impl std::error::Error for Error {
 /// Classifies a reqwest error: a deadline is a timeout, anything else a transport failure.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
     let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Transport };
-    // reqwest's Display includes the URL, which carries no secret (auth is in headers).
-    let message = e.to_string();
+    // reqwest's Display includes the URL, which carries no secret (auth is in headers); its causes
+    // say what actually happened ("Connection refused", "end of file before message length reached").
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    let mut last = String::new();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text != last {
+            message = format!("{message}: {text}");
+        }
+        last = text;
+        cause = c.source();
+    }
     Error::new(kind, message).with_source(e)
 }
 
