@@ -5,8 +5,8 @@
 //! Waits between attempts go through a recording [`Sleep`] that returns at once, so backoff and
 //! `Retry-After` are asserted exactly and never cost wall-clock time.
 
-#[path = "support/loopback.rs"]
-mod loopback;
+mod support;
+use support::loopback;
 
 use codearts::auth::AkSk;
 use codearts::auth::signer::canonical_request;

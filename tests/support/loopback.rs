@@ -110,22 +110,12 @@ impl Server {
     /// `handler(req, n)`.
     pub async fn start(handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Self {
         let state = Arc::new(State { handler: Box::new(handler), requests: Mutex::new(Vec::new()) });
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
         let app = axum::Router::new().fallback(move |req: Request| {
             let st = st.clone();
             async move { handle(st, req).await }
         });
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .ok();
-        });
+        let (base, tx) = super::serve_loopback(app).await;
         Server { base, state, _shutdown: tx }
     }
 

@@ -47,22 +47,12 @@ pub struct MockServer {
 impl MockServer {
     pub async fn start() -> Self {
         let state = Arc::new(State::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
         let app = axum::Router::new().fallback(move |req: Request| {
             let st = st.clone();
             async move { handle(st, req).await }
         });
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .ok();
-        });
+        let (base, tx) = super::serve_loopback(app).await;
         MockServer { base, state, _shutdown: tx }
     }
 

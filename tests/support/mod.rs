@@ -5,4 +5,21 @@
 
 pub mod errata;
 pub mod harness;
+pub mod loopback;
 pub mod mock;
+
+/// Serves `app` on 127.0.0.1 (an ephemeral port) until the returned sender is dropped.
+pub async fn serve_loopback(app: axum::Router) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .ok();
+    });
+    (base, tx)
+}
