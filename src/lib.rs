@@ -6,6 +6,8 @@
 //!
 //! - [`build`] — CodeArts Build (feature `build`): build jobs, builds, history, logs, templates.
 //! - [`check`] — CodeArts Check (feature `check`): code-check tasks.
+//! - `emulator` — a stateful local emulator of CodeArts Build and IAM (feature `emulator`, not on by
+//!   default) for tests and for trying the SDK without a cloud account.
 //!
 //! Method names are the snake_case of the vendor SDKs' operation names (`RunJob` → `run_job`), so
 //! the vendor reference and the other languages' SDKs can be grepped for either.
@@ -46,6 +48,9 @@ pub use config::{Config, ConfigBuilder, Timeouts, install_crypto_provider};
 pub use error::{Error, ErrorKind};
 pub use runtime::{CallExt, CallOptions};
 pub mod iam;
+
+#[cfg(feature = "emulator")]
+pub mod emulator;
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
 

@@ -1,0 +1,330 @@
+//! Build jobs: CreateBuildJob, UpdateBuildJob, ListJobConfig, ShowJobListByProjectId, DeleteBuildJob,
+//! DisableBuildJob, EnableBuildJob and ShowJobStatus.
+//!
+//! Job names are unique within a CodeArts project. Every user sees every job; only the user who
+//! created a job may update, delete, disable or restore it (and change its notifications), which is
+//! what the permission flags of ShowJobListByProjectId report.
+
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::State;
+
+use super::auth::Caller;
+use super::reply::{ApiError, Ids, Query, Reply, job_id, json_body, non_blank, ok, page, project_id, shorten};
+use super::state::{Data, EmulatorState, Job, Outcome, Phase, Settings, default_notices, epoch_millis, hex32, uuid};
+use crate::build::types;
+
+/// The longest job name the emulator accepts.
+const MAX_NAME_CHARS: usize = 128;
+
+/// A request-side step as the service returns it.
+pub(crate) fn step_info(step: &types::BuildJobStep) -> types::BuildJobStepInfo {
+    types::BuildJobStepInfo {
+        enable: step.enable,
+        module_id: Some(step.module_id.clone()),
+        name: Some(step.name.clone()),
+        properties: step.properties.clone(),
+        version: step.version.clone(),
+    }
+}
+
+fn config_scm(scm: &types::BuildJobScm) -> types::JobConfigScm {
+    types::JobConfigScm {
+        branch: scm.branch.clone(),
+        build_type: scm.build_type.clone(),
+        depth: scm.depth.clone(),
+        end_point_id: scm.end_point_id.clone(),
+        is_auto_build: scm.is_auto_build,
+        repo_id: scm.repo_id.clone(),
+        scm_type: Some(scm.scm_type.clone()),
+        source: scm.source.clone(),
+        url: Some(scm.url.clone()),
+        web_url: scm.web_url.clone(),
+    }
+}
+
+/// The fields of a create or update body the emulator checks.
+fn validate(
+    name: &str,
+    arch: &str,
+    steps: &[types::BuildJobStep],
+    scms: &[types::BuildJobScm],
+) -> Result<(), ApiError> {
+    non_blank(name, "job_name")?;
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(format!("job_name may have at most {MAX_NAME_CHARS} characters.")));
+    }
+    non_blank(arch, "arch")?;
+    for (i, step) in steps.iter().enumerate() {
+        non_blank(&step.module_id, &format!("steps[{i}].module_id"))?;
+        non_blank(&step.name, &format!("steps[{i}].name"))?;
+    }
+    for (i, scm) in scms.iter().enumerate() {
+        non_blank(&scm.url, &format!("scms[{i}].url"))?;
+        non_blank(&scm.scm_type, &format!("scms[{i}].scm_type"))?;
+    }
+    Ok(())
+}
+
+fn ensure_unique_name(data: &Data, project: &str, name: &str, except: Option<&str>) -> Result<(), ApiError> {
+    let taken = data.jobs.iter().any(|j| j.project_id == project && j.name == name && Some(j.id.as_str()) != except);
+    if taken {
+        return Err(ApiError::invalid(format!(
+            "A build task named `{}` already exists in project {project}.",
+            shorten(name)
+        )));
+    }
+    Ok(())
+}
+
+/// The job `id`, or 404.
+pub(crate) fn find<'a>(data: &'a Data, id: &str) -> Result<&'a Job, ApiError> {
+    data.job(id).ok_or_else(|| ApiError::not_found(format!("Build task {id} does not exist.")))
+}
+
+/// The job `id` for a change by `caller`: 404 when missing, 403 when `caller` did not create it.
+pub(crate) fn find_owned<'a>(
+    data: &'a mut Data,
+    id: &str,
+    caller: Caller,
+    what: &str,
+) -> Result<&'a mut Job, ApiError> {
+    let job = data.job_mut(id).ok_or_else(|| ApiError::not_found(format!("Build task {id} does not exist.")))?;
+    if !job.owned_by(caller.user) {
+        return Err(ApiError::forbidden(format!("Only the creator of build task {id} may {what} it.")));
+    }
+    Ok(job)
+}
+
+fn id_response(job_id: String) -> Reply {
+    ok(&types::BuildJobIdResponse {
+        result: Some(types::BuildJobIdResult { job_id: Some(job_id) }),
+        status: Some("success".into()),
+        error: None,
+    })
+}
+
+/// `POST /v3/jobs/create` (CreateBuildJob).
+pub(crate) async fn create_build_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
+    let request: types::CreateBuildJobRequestBody = json_body(&body, None)?;
+    let project = project_id(&request.project_id)?.to_ascii_lowercase();
+    validate(&request.job_name, &request.arch, &request.steps, &request.scms)?;
+    let domain_id = state.settings().users[caller.user].domain_id.clone();
+    let mut data = state.data();
+    ensure_unique_name(&data, &project, &request.job_name, None)?;
+    let seed = data.seed("job");
+    let id = hex32(&seed);
+    data.jobs.push(Job {
+        id: id.clone(),
+        project_id: project,
+        name: request.job_name,
+        arch: request.arch,
+        flavor: request.flavor,
+        host_type: request.host_type,
+        build_config_type: request.build_config_type,
+        auto_update_sub_module: request.auto_update_sub_module,
+        parameters: request.parameters,
+        scms: request.scms,
+        steps: request.steps,
+        disabled: false,
+        creator: caller.user,
+        domain_id,
+        build_project_id: uuid(&format!("{seed}/build-project")),
+        builds: Vec::new(),
+        notices: default_notices(),
+    });
+    id_response(id)
+}
+
+/// `POST /v3/jobs/update` (UpdateBuildJob): replaces the job's configuration; its builds, state and
+/// notifications stay.
+pub(crate) async fn update_build_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
+    let request: types::UpdateBuildJobRequestBody = json_body(&body, Some("job_id"))?;
+    let project = project_id(&request.project_id)?.to_ascii_lowercase();
+    validate(&request.job_name, &request.arch, &request.steps, &request.scms)?;
+    let mut data = state.data();
+    let id = find_owned(&mut data, &request.job_id, caller, "update")?.id.clone();
+    ensure_unique_name(&data, &project, &request.job_name, Some(&id))?;
+    let job = find_owned(&mut data, &id, caller, "update")?;
+    if job.project_id != project {
+        return Err(ApiError::invalid(format!(
+            "Build task {id} belongs to project {}, not {project}; a task cannot move between projects.",
+            job.project_id
+        )));
+    }
+    job.name = request.job_name;
+    job.arch = request.arch;
+    job.flavor = request.flavor;
+    job.host_type = request.host_type;
+    job.build_config_type = request.build_config_type;
+    job.auto_update_sub_module = request.auto_update_sub_module;
+    job.parameters = request.parameters;
+    job.scms = request.scms;
+    job.steps = request.steps;
+    id_response(id)
+}
+
+/// The system parameter `get_all_parameters=true` adds: the branch to build.
+fn system_parameters(job: &Job) -> Vec<types::BuildJobParameter> {
+    if job.parameter_definitions().iter().any(|(name, _, _)| name == "codeBranch") {
+        return Vec::new();
+    }
+    let branch = job.scms.iter().find_map(|s| s.branch.clone()).unwrap_or_else(|| "master".into());
+    let param = |name: &str, value: &str| types::BuildJobParameterParam {
+        limits: None,
+        name: Some(name.into()),
+        value: Some(value.into()),
+    };
+    vec![types::BuildJobParameter {
+        name: Some("hudson.model.StringParameterDefinition".into()),
+        params: vec![
+            param("name", "codeBranch"),
+            param("type", "normalparam"),
+            param("defaults", &branch),
+            param("description", "Branch to build (system parameter)"),
+        ],
+    }]
+}
+
+/// `GET /v3/jobs/{job_id}/query` (ListJobConfig).
+pub(crate) async fn list_job_config(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
+    let id = job_id(ids.get("id"))?;
+    let all = query.optional_choice("get_all_parameters", &["true", "false"])? == Some("true");
+    let data = state.data();
+    let job = find(&data, id)?;
+    let mut parameters = job.parameters.clone();
+    if all {
+        parameters.extend(system_parameters(job));
+    }
+    ok(&types::ListJobConfigResponse {
+        result: Some(types::JobConfig {
+            arch: Some(job.arch.clone()),
+            auto_update_sub_module: job.auto_update_sub_module.clone(),
+            build_config_type: job.build_config_type.clone(),
+            flavor: job.flavor.clone(),
+            host_type: job.host_type.clone(),
+            job_id: Some(job.id.clone()),
+            job_name: Some(job.name.clone()),
+            parameters,
+            project_id: Some(job.project_id.clone()),
+            scms: job.scms.iter().map(config_scm).collect(),
+            steps: job.steps.iter().map(step_info).collect(),
+        }),
+        error: None,
+        status: Some("success".into()),
+    })
+}
+
+/// Jenkins' colour of a job's latest build: `blue` (success), `red` (failure), `aborted`,
+/// `notbuilt`; with `_anime` appended while a build is queued or running.
+fn status_colour(job: &Job, now: SystemTime) -> String {
+    let colour = |phase: Phase| match phase {
+        Phase::Finished(Outcome::Success) => "blue",
+        Phase::Finished(Outcome::Failure) => "red",
+        Phase::Finished(Outcome::Aborted) => "aborted",
+        _ => "notbuilt",
+    };
+    let phases: Vec<Phase> = job.builds.iter().map(|b| b.view(now).phase).collect();
+    let last_finished = phases.iter().rev().find(|p| p.is_finished()).copied().map_or("notbuilt", colour);
+    match phases.last() {
+        Some(p) if !p.is_finished() => format!("{last_finished}_anime"),
+        _ => last_finished.to_string(),
+    }
+}
+
+/// Health score: the share of the last five finished builds that succeeded, in percent (100 before
+/// any build has finished).
+fn health(job: &Job, now: SystemTime) -> i32 {
+    let finished: Vec<Phase> =
+        job.builds.iter().rev().map(|b| b.view(now).phase).filter(|p| p.is_finished()).take(5).collect();
+    if finished.is_empty() {
+        return 100;
+    }
+    let good = finished.iter().filter(|p| **p == Phase::Finished(Outcome::Success)).count();
+    (good * 100 / finished.len()) as i32
+}
+
+fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) -> types::BuildJobListItem {
+    let owner = job.owned_by(caller.user);
+    let creator = settings.users.get(job.creator);
+    let latest = job.builds.last();
+    types::BuildJobListItem {
+        id: Some(job.id.clone()),
+        job_name: Some(job.name.clone()),
+        job_creator: creator.map(|u| u.id.clone()),
+        user_name: creator.map(|u| u.name.clone()),
+        last_build_time: latest.map(|b| epoch_millis(b.created)),
+        health_score: Some(health(job, now)),
+        source_code: job.scms.first().map(|s| s.scm_type.clone()),
+        last_build_status: Some(status_colour(job, now)),
+        is_finished: Some(latest.is_none_or(|b| b.view(now).phase.is_finished())),
+        disabled: Some(job.disabled),
+        favorite: Some(false),
+        is_modify: Some(owner),
+        is_delete: Some(owner),
+        is_execute: Some(true),
+        is_copy: Some(true),
+        is_forbidden: Some(owner),
+        is_view: Some(true),
+    }
+}
+
+/// `GET /v3/{project_id}/jobs` (ShowJobListByProjectId): the project's jobs in creation order.
+/// `page_index` counts pages from 1; 0 is taken as the first page too.
+pub(crate) async fn list_jobs(State(state): State<EmulatorState>, caller: Caller, ids: Ids, query: Query) -> Reply {
+    let project = project_id(ids.get("id"))?.to_ascii_lowercase();
+    let index = query.required_int("page_index", 0..=i64::from(i32::MAX))?;
+    let size = query.required_int("page_size", 1..=100)?;
+    let now = state.now();
+    let data = state.data();
+    let jobs: Vec<&Job> = data.jobs.iter().filter(|j| j.project_id == project).collect();
+    let total = jobs.len();
+    let shown = page(jobs, (index.max(1) - 1) as usize, size as usize);
+    ok(&types::ShowJobListByProjectIdResponse {
+        jobs: shown.into_iter().map(|j| list_item(j, caller, state.settings(), now)).collect(),
+        total: Some(i32::try_from(total).unwrap_or(i32::MAX)),
+    })
+}
+
+/// `POST /v3/jobs/{job_id}/delete` (DeleteBuildJob): the job and all its builds go.
+pub(crate) async fn delete_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
+    let id = job_id(ids.get("id"))?;
+    let mut data = state.data();
+    let job = find_owned(&mut data, id, caller, "delete")?;
+    let (id, project) = (job.id.clone(), job.project_id.clone());
+    data.jobs.retain(|j| j.id != id);
+    ok(&types::DeleteBuildJobResponse {
+        result: Some(types::DeleteBuildJobResult { job_id: Some(id), project_id: Some(project) }),
+        status: Some("success".into()),
+    })
+}
+
+async fn set_disabled(state: EmulatorState, caller: Caller, ids: Ids, disabled: bool) -> Reply {
+    let id = job_id(ids.get("id"))?;
+    let mut data = state.data();
+    let job = find_owned(&mut data, id, caller, if disabled { "disable" } else { "restore" })?;
+    job.disabled = disabled;
+    ok(&types::BuildJobStatusChangeResponse { status: Some("success".into()) })
+}
+
+/// `POST /v3/jobs/{job_id}/disable` (DisableBuildJob): the job cannot run until restored.
+pub(crate) async fn disable_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
+    set_disabled(state, caller, ids, true).await
+}
+
+/// `POST /v3/jobs/{job_id}/recover` (EnableBuildJob).
+pub(crate) async fn enable_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
+    set_disabled(state, caller, ids, false).await
+}
+
+/// `GET /v3/jobs/{job_id}/status` (ShowJobStatus): whether the job's latest build is queued or
+/// running.
+pub(crate) async fn show_job_status(State(state): State<EmulatorState>, ids: Ids) -> Reply {
+    let id = job_id(ids.get("id"))?;
+    let now = state.now();
+    let data = state.data();
+    let job = find(&data, id)?;
+    let running = job.builds.last().is_some_and(|b| !b.view(now).phase.is_finished());
+    ok(&types::ShowJobStatusResponse { result: Some(running) })
+}
