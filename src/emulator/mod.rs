@@ -113,6 +113,7 @@
 
 mod auth;
 mod builds;
+pub mod faults;
 mod iam;
 mod jobs;
 mod logs;
