@@ -1,125 +1,147 @@
-//! The main job, end to end: run a build job, check its status, read its record and history, and
-//! stream its log to stdout.
+//! The main job, end to end: create a build job, run it, wait for it while its log grows, then show
+//! the build record, the job's history and its success ratio.
 //!
-//! Until the CodeArts Build emulator exists (see the issues), this example starts its own loopback
-//! stand-in that answers with the vendor reference's documented examples, so it runs with no cloud
-//! account and no network. With credentials in the environment or the profile file (see
-//! `codearts::credentials`) and `CODEARTS_JOB_ID` set, the same calls go to the real region.
+//! With no credentials in the environment (nor `~/.huaweicloud/credentials`) it starts the embedded
+//! CodeArts Build emulator on 127.0.0.1 and runs the flow there, and says so. With credentials and
+//! `CODEARTS_PROJECT_ID` (a CodeArts project id: 32 hex characters) set, the same calls go to the
+//! real region.
 //!
 //! ```text
 //! cargo run --example quickstart
 //! ```
 
-use axum::Router;
-use axum::extract::Path;
-use axum::http::header::CONTENT_TYPE;
-use axum::routing::{get, post};
 use codearts::build::{Client, types};
-use codearts::region::Service;
 use codearts::{CallExt, Config};
 use futures::StreamExt;
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // With credentials in the environment (or ~/.huaweicloud/credentials) and CODEARTS_JOB_ID set,
-    // the same calls go to the real region; otherwise to a local stand-in.
-    let real = match (std::env::var("CODEARTS_JOB_ID"), Config::from_env()) {
-        (Ok(job), Ok(config)) => Some((job, config)),
+    let started = Instant::now();
+    let real = match (std::env::var("CODEARTS_PROJECT_ID"), Config::from_env()) {
+        (Ok(project), Ok(config)) => Some((project, config)),
         _ => None,
     };
-    let (job_id, config) = match real {
-        Some(real) => real,
+    // Kept alive for the whole flow: dropping it shuts the emulator down.
+    let mut _emulator = None;
+    let (project, config) = match real {
+        Some(real) => {
+            println!("Credentials found: running against {:?}.\n", real.1.region());
+            real
+        }
         None => {
-            let endpoint = start_stand_in().await?;
-            println!("No credentials and CODEARTS_JOB_ID: using a local stand-in at {endpoint} that answers with");
-            println!("the vendor reference's documented examples (a mock, not the real service).\n");
-            let config = Config::builder().endpoint(Service::Build, endpoint).build()?;
-            ("f9d6c8466d614a9788e9a0acf6c15f46".to_string(), config)
+            let emulator =
+                codearts::emulator::Emulator::builder().step_duration(Duration::from_millis(300)).start().await?;
+            println!(
+                "No credentials in the environment: running against the embedded CodeArts Build emulator at {}\n\
+                 (a local stand-in, not the real service; set HUAWEICLOUD_SDK_AK/SK, a region and\n\
+                 CODEARTS_PROJECT_ID to run the same flow for real).\n",
+                emulator.base_url()
+            );
+            let config = emulator.config_builder().credentials(emulator.password_credentials()).build()?;
+            _emulator = Some(emulator);
+            ("6ecbc5bac7c8442fb3d2563d53c13582".to_string(), config)
         }
     };
     let client = Client::from_config(&config)?;
 
-    // 4.6 RunJob: start a build. The body is typed; unknown fields are impossible to misspell.
+    // 4.18 CreateBuildJob
+    let job = client.create_build_job().body(job_body(&project)).call().await?;
+    let job_id = job.result.and_then(|r| r.job_id).ok_or("CreateBuildJob returned no job id")?;
+    println!("1. create_build_job  -> job {job_id}");
+
+    // 4.6 RunJob: starts a build; never resent once it may have reached the server.
     let run = client
         .run_job()
         .body(types::RunJobRequestBody {
             job_id: job_id.clone(),
-            parameter: vec![types::RunJobParameterItem { name: "releaseVersion".into(), value: "1.0.0".into() }],
+            parameter: vec![types::RunJobParameterItem { name: "releaseVersion".into(), value: "1.0.1".into() }],
             scm: None,
         })
         .call()
         .await?;
     let build_no: i32 = run.actual_build_number.as_deref().unwrap_or("1").parse()?;
-    println!("1. run_job            -> octopus job {:?}, build #{build_no}", run.octopus_job_name);
+    println!("2. run_job           -> build #{build_no}");
 
-    // 4.4 ShowJobStatus: is the job running?
-    let status = client.show_job_status().job_id(&job_id).call().await?;
-    println!("2. show_job_status    -> running: {:?}", status.result);
+    // 4.4 ShowJobStatus + 4.12 ShowRecordDetail: wait for the build, printing its log as it grows.
+    println!("3. waiting for the build (show_job_status), following its log (download_build_log):");
+    let mut printed = 0usize;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let record = loop {
+        let running = client.show_job_status().job_id(&job_id).call().await?.result.unwrap_or(false);
+        let record = client.show_record_detail().job_id(&job_id).build_no(build_no).call().await?;
+        let detail = record.result.unwrap_or_default();
+        if let Some(record_id) = detail.build_record_id.clone().or(detail.id.clone()) {
+            printed += print_new_log(&client, &record_id, printed).await?;
+        }
+        if !running && detail.status.as_deref().is_some_and(|s| s != "RUNNING" && s != "QUEUED") {
+            break detail;
+        }
+        if Instant::now() > deadline {
+            return Err("the build did not finish within 2 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    println!("   build #{build_no}: {}", record.status.as_deref().unwrap_or("unknown"));
 
-    // 4.12 ShowRecordDetail: the build record.
-    let record = client.show_record_detail().job_id(&job_id).build_no(build_no).call().await?;
-    let detail = record.result.unwrap_or_default();
-    println!("3. show_record_detail -> record {:?}, status {:?}, branch {:?}", detail.id, detail.status, detail.branch);
-
-    // 4.2 ShowListHistory: recent builds of the job.
+    // 4.2 ShowListHistory and 4.9 ShowJobSuccessRatio
     let history = client.show_list_history().job_id(&job_id).offset(0).limit(10).interval(7).call().await?;
-    println!("4. show_list_history  -> {:?} builds in the last 7 days", history.total);
+    println!("4. show_list_history -> {} build(s) in the last 7 days", history.total.unwrap_or(0));
     for h in &history.history_records {
-        println!("     #{:?} {:?} from {:?} to {:?}", h.build_number, h.result, h.start_time, h.end_time);
+        println!("     #{} {}", h.build_number.unwrap_or(0), h.result.as_deref().unwrap_or("?"));
     }
+    let today = today();
+    let ratio = client.show_job_success_ratio().job_id(&job_id).start_time(&today).end_time(&today).call().await?;
+    println!("5. show_job_success_ratio -> {:?}", ratio.success_ratio);
 
-    // 4.10 DownloadBuildLog: stream the full log, chunk by chunk, without holding it in memory.
-    let record_id = detail.build_record_id.or(detail.id).unwrap_or_else(|| "unknown".into());
-    let log = client.download_build_log().record_id(&record_id).call().await?;
-    println!("5. download_build_log -> streaming the log of record {record_id}:");
-    let mut stream = log.into_inner();
-    let mut stdout = std::io::stdout().lock();
-    let mut bytes = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        bytes += chunk.len();
-        stdout.write_all(&chunk)?;
+    println!(
+        "\nDone in {:.1} s: created a job, ran it, followed its log to the end, read its history.",
+        started.elapsed().as_secs_f64()
+    );
+    if record.status.as_deref() != Some("SUCCESS") {
+        return Err(format!("the build ended {}", record.status.as_deref().unwrap_or("unknown")).into());
     }
-    println!("   ({bytes} bytes)\n\nDone: 5 operations of CodeArts Build called through the generated client.");
     Ok(())
 }
 
-/// A loopback stand-in for CodeArts Build answering with the reference's examples.
-async fn start_stand_in() -> std::io::Result<String> {
-    fn example(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/examples/build").join(name);
-        std::fs::read_to_string(path).expect("the spec's examples ship with the crate")
+/// Prints the part of the build log after the first `skip` bytes; returns how many bytes it printed.
+async fn print_new_log(client: &Client, record_id: &str, skip: usize) -> Result<usize, codearts::Error> {
+    let mut stream = client.download_build_log().record_id(record_id).call().await?;
+    let (mut seen, mut printed) = (0usize, 0usize);
+    let mut out = std::io::stdout().lock();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { break };
+        let start = skip.saturating_sub(seen).min(chunk.len());
+        let _ = out.write_all(&chunk[start..]);
+        printed += chunk.len() - start;
+        seen += chunk.len();
     }
-    fn json(body: String) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-        ([(CONTENT_TYPE, "application/json")], body)
-    }
-    // 4.2's example prints one record where the table says a list (erratum 4.2-history_records-shape).
-    let history = {
-        let mut v: serde_json::Value = serde_json::from_str(&example("4.2-ShowListHistory.response.json")).unwrap();
-        let record = v["history_records"].take();
-        v["history_records"] = serde_json::json!([record]);
-        v.to_string()
-    };
-    let app = Router::new()
-        .route("/v3/jobs/build", post(|| async { json(example("4.6-RunJob.response.json")) }))
-        .route("/v3/jobs/{job_id}/status", get(|| async { json(example("4.4-ShowJobStatus.response.json")) }))
-        .route(
-            "/v4/jobs/{job_id}/{build_no}/record-info",
-            get(|| async { json(example("4.12-ShowRecordDetail.response.json")) }),
-        )
-        .route("/v3/jobs/{job_id}/history", get(move || async move { json(history) }))
-        .route(
-            "/v4/{record_id}/download-log",
-            get(|Path(record): Path<String>| async move {
-                let log = format!(
-                    "[INFO] record {record}: checkout master\n[INFO] Build with Maven: mvn package\n[INFO] BUILD SUCCESS\n"
-                );
-                ([(CONTENT_TYPE, "application/octet-stream")], log)
-            }),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(endpoint)
+    Ok(printed)
+}
+
+fn job_body(project: &str) -> types::CreateBuildJobRequestBody {
+    let body = serde_json::json!({
+        "arch": "x86-64",
+        "project_id": project,
+        "job_name": format!("quickstart-{}", std::process::id()),
+        "parameters": [{"name": "hudson.model.StringParameterDefinition", "params": [
+            {"name": "name", "value": "releaseVersion"}, {"name": "type", "value": "normalparam"},
+            {"name": "defaults", "value": "1.0.0"}
+        ]}],
+        "scms": [{"url": "git@example.com:demo/maven-demo.git", "scm_type": "codehub", "branch": "master",
+                  "web_url": "https://example.com/demo/maven-demo"}],
+        "steps": [
+            {"module_id": "devcloud2018.codeci_action_20057.action", "name": "Build with Maven", "enable": true,
+             "properties": {"command": "mvn package -Dmaven.test.skip=true"}},
+            {"module_id": "devcloud2018.codeci_action_20043.action", "name": "Upload to Release Repo", "enable": true,
+             "properties": {}}
+        ]
+    });
+    serde_json::from_value(body).expect("a valid CreateBuildJob body")
+}
+
+fn today() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
 }
