@@ -6,6 +6,9 @@
 //!
 //! - [`build`] — CodeArts Build (feature `build`): build jobs, builds, history, logs, templates.
 //! - [`check`] — CodeArts Check (feature `check`): code-check tasks.
+//! - [`wait`] — wait for a build to finish (jittered backoff, maximum wait, distinct outcomes).
+//! - [`logs`] — download a build's or a step's log in constant memory; follow a running build's log.
+//! - [`paginate`] — lazy streams of pages and items for the list operations.
 //! - `emulator` — a stateful local emulator of CodeArts Build and IAM (feature `emulator`, not on by
 //!   default) for tests and for trying the SDK without a cloud account.
 //!
@@ -51,6 +54,12 @@ pub mod iam;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+
+#[cfg(feature = "build")]
+pub mod logs;
+pub mod paginate;
+#[cfg(feature = "build")]
+pub mod wait;
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
 

@@ -33,4 +33,4 @@ mod unified;
 pub use body::{ErrorBody, SNIPPET_MAX_CHARS, parse};
 pub use catalogue::{CATALOGUE, KnownError, is_gateway_code, lookup};
 pub use unified::{Error, ErrorKind};
-pub(crate) use unified::{request_id_header, to_custom};
+pub(crate) use unified::{from_reqwest, request_id_header, to_custom};
