@@ -129,8 +129,7 @@ impl fmt::Display for Service {
     }
 }
 
-// The tables. Sorted by region id; `known_regions` must list the same regions in the same order
-// (a unit test checks).
+// The tables, sorted by region id (a unit test checks); `known_regions` derives from them.
 
 /// CodeArts Build. `cloudbuild-ext.<region>` regions: vendor Python SDK
 /// `huaweicloudsdkcodeartsbuild/v3/region/codeartsbuild_region.py` (commit 2522dd03; the Go SDK's
@@ -154,21 +153,6 @@ const BUILD: &[(&str, &str)] = &[
     ("sa-brazil-1", "https://cloudbuild-ext.sa-brazil-1.myhuaweicloud.com"),
     ("tr-west-1", "https://cloudbuild-ext.tr-west-1.myhuaweicloud.com"),
 ];
-const BUILD_REGIONS: &[&str] = &[
-    "ap-southeast-3",
-    "cn-east-2",
-    "cn-east-3",
-    "cn-north-1",
-    "cn-north-4",
-    "cn-south-1",
-    "cn-south-2",
-    "cn-southwest-2",
-    "eu-west-101",
-    "la-north-2",
-    "la-south-2",
-    "sa-brazil-1",
-    "tr-west-1",
-];
 
 /// CodeArts Check: vendor Go SDK `services/codeartscheck/v2/region/region.go` (commit 12f14eec) and
 /// Python SDK `codeartscheck_region.py` (commit 829819fa), which agree. Their current host is
@@ -184,16 +168,6 @@ const CHECK: &[(&str, &str)] = &[
     ("cn-south-1", "https://codearts-check.cn-south-1.myhuaweicloud.com"),
     ("la-north-2", "https://codearts-check.la-north-2.myhuaweicloud.com"),
     ("sa-brazil-1", "https://codearts-check.sa-brazil-1.myhuaweicloud.com"),
-];
-const CHECK_REGIONS: &[&str] = &[
-    "ap-southeast-3",
-    "cn-east-2",
-    "cn-east-3",
-    "cn-north-1",
-    "cn-north-4",
-    "cn-south-1",
-    "la-north-2",
-    "sa-brazil-1",
 ];
 
 /// CodeArts Pipeline: vendor Go SDK `services/codeartspipeline/v2/region/region.go` (commit
@@ -215,23 +189,6 @@ const PIPELINE: &[(&str, &str)] = &[
     ("me-east-1", "https://pipeline.me-east-1.myhuaweicloud.com"),
     ("sa-brazil-1", "https://cloudpipeline-ext.sa-brazil-1.myhuaweicloud.com"),
     ("tr-west-1", "https://pipeline-external.tr-west-1.myhuaweicloud.com"),
-];
-const PIPELINE_REGIONS: &[&str] = &[
-    "af-north-1",
-    "af-south-1",
-    "ap-southeast-3",
-    "cn-east-2",
-    "cn-east-3",
-    "cn-north-1",
-    "cn-north-4",
-    "cn-south-1",
-    "cn-south-2",
-    "cn-southwest-2",
-    "la-north-2",
-    "la-south-2",
-    "me-east-1",
-    "sa-brazil-1",
-    "tr-west-1",
 ];
 
 /// IAM: vendor Go SDK `services/iam/v3/region/region.go` (commit be698468). `eu-west-101` is under
@@ -262,41 +219,14 @@ const IAM: &[(&str, &str)] = &[
     ("ru-moscow-1", "https://iam.ru-moscow-1.myhuaweicloud.com"),
     ("sa-brazil-1", "https://iam.sa-brazil-1.myhuaweicloud.com"),
 ];
-const IAM_REGIONS: &[&str] = &[
-    "ae-ad-1",
-    "af-south-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "cn-east-2",
-    "cn-east-3",
-    "cn-north-1",
-    "cn-north-2",
-    "cn-north-4",
-    "cn-north-9",
-    "cn-south-1",
-    "cn-south-2",
-    "cn-southwest-2",
-    "eu-west-0",
-    "eu-west-101",
-    "la-north-2",
-    "la-south-2",
-    "me-east-1",
-    "my-kualalumpur-1",
-    "na-mexico-1",
-    "ru-moscow-1",
-    "sa-brazil-1",
-];
 
 /// The regions `service` has a table endpoint in, sorted.
 pub fn known_regions(service: Service) -> &'static [&'static str] {
-    match service {
-        Service::Build => BUILD_REGIONS,
-        Service::Check => CHECK_REGIONS,
-        Service::Pipeline => PIPELINE_REGIONS,
-        Service::Iam => IAM_REGIONS,
-    }
+    static NAMES: std::sync::LazyLock<Vec<Vec<&'static str>>> = std::sync::LazyLock::new(|| {
+        Service::ALL.iter().map(|s| s.table().iter().map(|(region, _)| *region).collect()).collect()
+    });
+    let index = Service::ALL.iter().position(|s| *s == service).unwrap_or_default();
+    &NAMES[index]
 }
 
 /// Every region at least one service has a table endpoint in, sorted.
