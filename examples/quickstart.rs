@@ -11,9 +11,10 @@
 //! ```
 
 use codearts::build::{Client, types};
+use codearts::logs::{FollowOptions, follow_build_log};
+use codearts::wait::{BuildOutcome, WaitOptions, wait_for_build};
 use codearts::{CallExt, Config};
 use futures::StreamExt;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 #[tokio::main]
@@ -64,24 +65,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let build_no: i32 = run.actual_build_number.as_deref().unwrap_or("1").parse()?;
     println!("2. run_job           -> build #{build_no}");
 
-    // 4.4 ShowJobStatus + 4.12 ShowRecordDetail: wait for the build, printing its log as it grows.
-    println!("3. waiting for the build (show_job_status), following its log (download_build_log):");
-    let mut printed = 0usize;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let record = loop {
-        let running = client.show_job_status().job_id(&job_id).call().await?.result.unwrap_or(false);
-        let record = client.show_record_detail().job_id(&job_id).build_no(build_no).call().await?;
-        let detail = record.result.unwrap_or_default();
-        if let Some(record_id) = detail.build_record_id.clone().or(detail.id.clone()) {
-            printed += print_new_log(&client, &record_id, printed).await?;
+    // Follow the log as it grows (4.10 DownloadBuildLog), then wait for the outcome (4.12).
+    let record = client.show_record_detail().job_id(&job_id).build_no(build_no).call().await?;
+    let record_id = record.result.and_then(|r| r.build_record_id).ok_or("ShowRecordDetail returned no record id")?;
+    println!("3. following the log of record {record_id}:");
+    let follow = FollowOptions { interval: Duration::from_millis(250), ..FollowOptions::default() };
+    let mut lines = std::pin::pin!(follow_build_log(&client, &job_id, build_no, &record_id, follow));
+    while let Some(line) = lines.next().await {
+        match line {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("   (log poll failed, resuming: {e})"),
         }
-        if !running && detail.status.as_deref().is_some_and(|s| s != "RUNNING" && s != "QUEUED") {
-            break detail;
-        }
-        if Instant::now() > deadline {
-            return Err("the build did not finish within 2 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let wait = WaitOptions {
+        max_wait: Duration::from_secs(120),
+        initial_interval: Duration::from_millis(250),
+        max_interval: Duration::from_secs(2),
+    };
+    let record = match wait_for_build(&client, &job_id, build_no, wait).await? {
+        BuildOutcome::Succeeded(r) | BuildOutcome::Failed(r) | BuildOutcome::Stopped(r) => r,
+        BuildOutcome::TimedOut { .. } => return Err("the build did not finish within 2 minutes".into()),
     };
     println!("   build #{build_no}: {}", record.status.as_deref().unwrap_or("unknown"));
 
@@ -103,21 +106,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the build ended {}", record.status.as_deref().unwrap_or("unknown")).into());
     }
     Ok(())
-}
-
-/// Prints the part of the build log after the first `skip` bytes; returns how many bytes it printed.
-async fn print_new_log(client: &Client, record_id: &str, skip: usize) -> Result<usize, codearts::Error> {
-    let mut stream = client.download_build_log().record_id(record_id).call().await?;
-    let (mut seen, mut printed) = (0usize, 0usize);
-    let mut out = std::io::stdout().lock();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else { break };
-        let start = skip.saturating_sub(seen).min(chunk.len());
-        let _ = out.write_all(&chunk[start..]);
-        printed += chunk.len() - start;
-        seen += chunk.len();
-    }
-    Ok(printed)
 }
 
 fn job_body(project: &str) -> types::CreateBuildJobRequestBody {
