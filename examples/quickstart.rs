@@ -10,45 +10,27 @@
 //! cargo run --example quickstart
 //! ```
 
-use codearts::build::{Client, types};
+mod common;
+
+use codearts::CallExt;
+use codearts::build::types;
 use codearts::logs::{FollowOptions, follow_build_log};
 use codearts::wait::{BuildOutcome, WaitOptions, wait_for_build};
-use codearts::{CallExt, Config};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let real = match (std::env::var("CODEARTS_PROJECT_ID"), Config::from_env()) {
-        (Ok(project), Ok(config)) => Some((project, config)),
-        _ => None,
-    };
-    // Kept alive for the whole flow: dropping it shuts the emulator down.
-    let mut _emulator = None;
-    let (project, config) = match real {
-        Some(real) => {
-            println!("Credentials found: running against {:?}.\n", real.1.region());
-            real
-        }
-        None => {
-            let emulator =
-                codearts::emulator::Emulator::builder().step_duration(Duration::from_millis(300)).start().await?;
-            println!(
-                "No credentials in the environment: running against the embedded CodeArts Build emulator at {}\n\
-                 (a local stand-in, not the real service; set HUAWEICLOUD_SDK_AK/SK, a region and\n\
-                 CODEARTS_PROJECT_ID to run the same flow for real).\n",
-                emulator.base_url()
-            );
-            let config = emulator.config_builder().credentials(emulator.password_credentials()).build()?;
-            _emulator = Some(emulator);
-            ("6ecbc5bac7c8442fb3d2563d53c13582".to_string(), config)
-        }
-    };
-    let client = Client::from_config(&config)?;
+    let session = common::connect(Duration::from_millis(300)).await?;
+    let (client, project) = (&session.client, &session.project);
 
     // 4.18 CreateBuildJob
-    let job = client.create_build_job().body(job_body(&project)).call().await?;
+    let job = client
+        .create_build_job()
+        .body(common::job_body(project, &format!("quickstart-{}", std::process::id())))
+        .call()
+        .await?;
     let job_id = job.result.and_then(|r| r.job_id).ok_or("CreateBuildJob returned no job id")?;
     println!("1. create_build_job  -> job {job_id}");
 
@@ -70,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let record_id = record.result.and_then(|r| r.build_record_id).ok_or("ShowRecordDetail returned no record id")?;
     println!("3. following the log of record {record_id}:");
     let follow = FollowOptions { interval: Duration::from_millis(250), ..FollowOptions::default() };
-    let mut lines = std::pin::pin!(follow_build_log(&client, &job_id, build_no, &record_id, follow));
+    let mut lines = std::pin::pin!(follow_build_log(client, &job_id, build_no, &record_id, follow));
     while let Some(line) = lines.next().await {
         match line {
             Ok(line) => println!("{line}"),
@@ -82,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         initial_interval: Duration::from_millis(250),
         max_interval: Duration::from_secs(2),
     };
-    let record = match wait_for_build(&client, &job_id, build_no, wait).await? {
+    let record = match wait_for_build(client, &job_id, build_no, wait).await? {
         BuildOutcome::Succeeded(r) | BuildOutcome::Failed(r) | BuildOutcome::Stopped(r) => r,
         BuildOutcome::TimedOut { .. } => return Err("the build did not finish within 2 minutes".into()),
     };
@@ -106,27 +88,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the build ended {}", record.status.as_deref().unwrap_or("unknown")).into());
     }
     Ok(())
-}
-
-fn job_body(project: &str) -> types::CreateBuildJobRequestBody {
-    let body = serde_json::json!({
-        "arch": "x86-64",
-        "project_id": project,
-        "job_name": format!("quickstart-{}", std::process::id()),
-        "parameters": [{"name": "hudson.model.StringParameterDefinition", "params": [
-            {"name": "name", "value": "releaseVersion"}, {"name": "type", "value": "normalparam"},
-            {"name": "defaults", "value": "1.0.0"}
-        ]}],
-        "scms": [{"url": "git@example.com:demo/maven-demo.git", "scm_type": "codehub", "branch": "master",
-                  "web_url": "https://example.com/demo/maven-demo"}],
-        "steps": [
-            {"module_id": "devcloud2018.codeci_action_20057.action", "name": "Build with Maven", "enable": true,
-             "properties": {"command": "mvn package -Dmaven.test.skip=true"}},
-            {"module_id": "devcloud2018.codeci_action_20043.action", "name": "Upload to Release Repo", "enable": true,
-             "properties": {}}
-        ]
-    });
-    serde_json::from_value(body).expect("a valid CreateBuildJob body")
 }
 
 fn today() -> String {

@@ -21,6 +21,21 @@
 //! `FAILURE`/`FAILED`/`ERROR` → [`BuildOutcome::Failed`]; `ABORTED`/`STOPPED`/`CANCELED`/`CANCELLED`
 //! → [`BuildOutcome::Stopped`]; anything else (`QUEUED`, `RUNNING`, …) means "not finished yet".
 //!
+//! [`run_and_wait`] starts a build with RunJob and then waits for it, keeping the two failures apart:
+//! an `Err` means no build is known to have started, while a failure of the wait itself comes back
+//! beside the started build's number so the caller can resume with [`StartedBuild::wait`].
+//!
+//! ```no_run
+//! # async fn demo(client: &codearts::build::Client) -> Result<(), codearts::Error> {
+//! use codearts::build::types::RunJobRequestBody;
+//! use codearts::wait::{WaitOptions, run_and_wait};
+//!
+//! let body = RunJobRequestBody { job_id: "f9d6c8466d614a9788e9a0acf6c15f46".into(), parameter: vec![], scm: None };
+//! let run = run_and_wait(client, body, WaitOptions::default()).await?;
+//! println!("build #{}: {:?}", run.build.build_no, run.outcome);
+//! # Ok(()) }
+//! ```
+//!
 //! **Errors.** Each poll is one `.call()`: the runtime already retries transient failures of this
 //! idempotent GET within the client's retry policy. An error that still surfaces ends the wait and
 //! is returned as `Err` — the waiter does not add a second layer of retries.
@@ -158,6 +173,66 @@ pub async fn wait_for_build(
         }
         tokio::time::sleep(delay).await;
     }
+}
+
+/// A build that RunJob started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedBuild {
+    /// The job's ID.
+    pub job_id: String,
+    /// The build's number (RunJob's `actual_build_number`).
+    pub build_no: i32,
+}
+
+impl StartedBuild {
+    /// Waits for this build to finish: [`wait_for_build`] on its job and number.
+    pub async fn wait(&self, client: &Client, options: WaitOptions) -> Result<BuildOutcome, Error> {
+        wait_for_build(client, &self.job_id, self.build_no, options).await
+    }
+}
+
+/// Starts a build of `body.job_id` with RunJob (sent once, never resent: see [`crate::retry`]).
+/// An answer without a usable `actual_build_number` is an error of kind [`ErrorKind::Decode`]: the
+/// build may have started, so the message says so rather than guessing a number.
+pub async fn start_build(client: &Client, body: types::RunJobRequestBody) -> Result<StartedBuild, Error> {
+    let job_id = body.job_id.clone();
+    let response = client.run_job().body(body).call().await?;
+    let number = response.actual_build_number.as_deref().map(str::trim);
+    match number.map(str::parse::<i32>) {
+        Some(Ok(build_no)) if build_no > 0 => Ok(StartedBuild { job_id, build_no }),
+        _ => Err(Error::new(
+            ErrorKind::Decode,
+            format!(
+                "RunJob answered without a usable build number ({:?}); the build of job {job_id} may have \
+                 started: look at the job's history before running it again",
+                response.actual_build_number
+            ),
+        )
+        .with_operation("RunJob")),
+    }
+}
+
+/// How [`run_and_wait`] ended once the build had started.
+#[derive(Debug)]
+pub struct RunAndWait {
+    /// The build RunJob started.
+    pub build: StartedBuild,
+    /// How waiting for it ended: an outcome, or the error that stopped the polling (the build itself
+    /// may still be running; [`StartedBuild::wait`] resumes).
+    pub outcome: Result<BuildOutcome, Error>,
+}
+
+/// Starts a build ([`start_build`]) and waits for it ([`wait_for_build`]). `Err` means the build
+/// was not started, or RunJob's answer was lost after it may have reached the server (it is not
+/// resent); once a build number is known the result is `Ok`, even when waiting failed.
+pub async fn run_and_wait(
+    client: &Client,
+    body: types::RunJobRequestBody,
+    options: WaitOptions,
+) -> Result<RunAndWait, Error> {
+    let build = start_build(client, body).await?;
+    let outcome = build.wait(client, options).await;
+    Ok(RunAndWait { build, outcome })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use codearts::emulator::{Emulator, EmulatorBuilder, ManualClock, RunningEmulator
 use codearts::logs::{FollowOptions, download_build_log, download_step_log, follow_build_log};
 use codearts::paginate;
 use codearts::retry::RetryPolicy;
-use codearts::wait::{BuildOutcome, WaitOptions, wait_for_build};
+use codearts::wait::{BuildOutcome, StartedBuild, WaitOptions, run_and_wait, wait_for_build};
 use codearts::{CallExt, Error};
 use futures::StreamExt;
 use serde_json::json;
@@ -247,6 +247,88 @@ async fn follower_gives_up_after_consecutive_errors() {
     let items: Vec<_> = follow_build_log(&client, "0123456789abcdef0123456789abcdef", 1, "x", options).collect().await;
     assert_eq!(items.len(), 3);
     assert!(items.iter().all(|i| i.is_err()));
+}
+
+// --- run and wait ------------------------------------------------------------------------------
+
+fn run_body(job: &str) -> types::RunJobRequestBody {
+    types::RunJobRequestBody { job_id: job.into(), parameter: vec![], scm: None }
+}
+
+#[tokio::test]
+async fn run_and_wait_starts_one_build_and_reports_its_outcome() {
+    let (emulator, client) = fast().await;
+    let ok = create_job(&client, "run-ok", &["Build"]).await;
+    let bad = create_job(&client, "run-bad", &["Build", "Deliberately fail here"]).await;
+
+    let run = run_and_wait(&client, run_body(&ok), quick()).await.expect("the build starts");
+    assert_eq!(run.build, StartedBuild { job_id: ok.clone(), build_no: 1 });
+    assert!(matches!(run.outcome, Ok(BuildOutcome::Succeeded(_))), "{:?}", run.outcome);
+    let run = run_and_wait(&client, run_body(&ok), quick()).await.expect("the build starts");
+    assert_eq!(run.build.build_no, 2, "each call starts exactly one new build");
+
+    let run = run_and_wait(&client, run_body(&bad), quick()).await.expect("the build starts");
+    let Ok(BuildOutcome::Failed(record)) = run.outcome else { panic!("expected a failure, got {:?}", run.outcome) };
+    assert_eq!(record.build_no, Some(1));
+    drop(emulator);
+}
+
+#[tokio::test]
+async fn run_and_wait_keeps_the_build_number_when_waiting_fails_and_can_resume() {
+    let faults = Faults::new();
+    let emulator = Emulator::builder()
+        .step_duration(FAST_STEP)
+        .start_with({
+            let faults = faults.clone();
+            move |router| faults::layer(router, faults)
+        })
+        .await
+        .expect("the emulator starts");
+    let client = client_for(&emulator, Some(RetryPolicy::none()));
+    let job = create_job(&client, "run-resume", &["Build"]).await;
+    // The first poll of the record fails; RunJob itself is untouched.
+    faults.inject(Fault::server_error(1, 503).on_path(&format!("/v4/jobs/{job}/1/record-info")));
+
+    let run = run_and_wait(&client, run_body(&job), quick()).await.expect("the build starts");
+    assert_eq!(run.build.build_no, 1);
+    let err = run.outcome.expect_err("the poll failed");
+    assert_eq!(err.status(), Some(503));
+    let resumed = run.build.wait(&client, quick()).await.expect("polling works again");
+    assert!(matches!(resumed, BuildOutcome::Succeeded(_)), "{resumed:?}");
+}
+
+#[tokio::test]
+async fn a_run_job_answer_without_a_build_number_is_a_typed_error_and_is_not_resent() {
+    let (_emulator, client) = fast().await;
+    let job = create_job(&client, "run-unknown", &["Build"]).await;
+    let server = support_server_without_build_number().await;
+    let config = codearts::Config::builder()
+        .endpoint(codearts::region::Service::Build, &server.0)
+        .credentials(codearts::credentials::Credentials::Token("t".to_string().into()))
+        .build()
+        .unwrap();
+    let other = Client::from_config(&config).unwrap();
+    let err = codearts::wait::start_build(&other, run_body(&job)).await.expect_err("no build number");
+    assert_eq!(err.kind(), codearts::ErrorKind::Decode);
+    assert!(err.to_string().contains("may have started"), "{err}");
+    assert_eq!(server.1.load(std::sync::atomic::Ordering::SeqCst), 1, "RunJob is sent once");
+}
+
+/// A server whose RunJob answer lacks `actual_build_number`; counts the requests it sees.
+async fn support_server_without_build_number()
+-> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>, tokio::task::JoinHandle<()>) {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    let app = axum::Router::new().fallback(move || {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { axum::Json(json!({ "octopus_job_name": "run-unknown" })) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.ok();
+    });
+    (base, count, task)
 }
 
 // --- paginate -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod codegen;
 #[path = "../../tests/support/errata.rs"]
 mod errata;
 mod lint;
+mod pagination;
 mod schema;
 
 use anyhow::{Context, Result, bail};
@@ -125,6 +126,7 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
 
     // 2. Our lint rules.
     let stats = lint::lint(&spec, report);
+    let paginated = pagination::check(&spec, report);
 
     // 3. Examples and errata.
     let stem = spec_path.file_stem().unwrap_or_default().to_string_lossy().to_string();
@@ -198,6 +200,7 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
         format!("{} ({})", errata.len(), kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")),
     );
     out += &row("repairs", ex_stats.repairs.to_string());
+    out += &row("pagination", format!("{paginated} operation(s) declare x-codearts-pagination"));
     out += &row("snapshot", format!("generated/{} {snapshot}", service.generated_file()));
     Ok(out)
 }
@@ -434,6 +437,25 @@ mod tests {
     fn an_unrecorded_request_line_mismatch_fails() {
         let p = problems_after(|r| edit(r, "spec/errata/codearts-build.yaml", "kind: method", "kind: path"));
         assert_reports(&p, "ListJobConfig: example request line: method POST where the operation is GET");
+    }
+
+    #[test]
+    fn pagination_declarations_are_checked() {
+        // An undeclared paging operation, a missing parameter and an items path that is no array.
+        let p = problems_after(|r| {
+            let spec = "spec/codearts-build.yaml";
+            edit(
+                r,
+                spec,
+                "      x-codearts-pagination:\n        page: offset\n",
+                "      x-removed:\n        page: offset\n",
+            );
+            edit(r, spec, "page: page_index", "page: page_number");
+            edit(r, spec, "items: result.items", "items: result.total_size");
+        });
+        assert_reports(&p, "ShowListPeriodHistory: has paging parameter(s) offset, limit but no x-codearts-pagination");
+        assert_reports(&p, "ShowJobListByProjectId: x-codearts-pagination.page `page_number` is not a query parameter");
+        assert_reports(&p, "ListTemplates: x-codearts-pagination.items `result.total_size` is `integer`, not an array");
     }
 
     #[test]
