@@ -40,6 +40,15 @@ impl Default for Timeouts {
     }
 }
 
+/// The default of [`ConfigBuilder::max_response_body`]: 32 MiB.
+///
+/// The largest JSON answers the Build reference documents are pages of at most 100 items; its
+/// biggest example, one `ListTemplates` template with its build steps, is about 8 KiB, so a full
+/// page is under 1 MiB. 32 MiB leaves a margin of over 30 times for larger real-world items, while
+/// a misbehaving server or proxy can no longer make the client buffer without bound. Downloads
+/// (build logs, keystore files) are streamed and never capped.
+pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 32 * 1024 * 1024;
+
 /// Configuration shared by the clients of every service.
 #[derive(Clone)]
 pub struct Config {
@@ -54,6 +63,7 @@ pub struct Config {
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
     sleep: Arc<dyn Sleep>,
+    max_response_body: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -66,6 +76,7 @@ impl std::fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("max_response_body", &self.max_response_body)
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +95,7 @@ pub struct ConfigBuilder {
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
     sleep: Option<Arc<dyn Sleep>>,
+    max_response_body: Option<u64>,
 }
 
 impl Config {
@@ -121,6 +133,11 @@ impl Config {
     /// The region, if one was set.
     pub fn region(&self) -> Option<&str> {
         self.region.as_deref()
+    }
+
+    /// The largest JSON response body a call reads (see [`ConfigBuilder::max_response_body`]).
+    pub fn max_response_body(&self) -> u64 {
+        self.max_response_body
     }
 
     /// The region's endpoints with the explicit overrides applied.
@@ -192,6 +209,7 @@ impl Config {
             retry: self.retry.clone(),
             attempt_timeout: self.timeouts.attempt,
             sleep: self.sleep.clone(),
+            max_response_body: self.max_response_body,
         })
     }
 }
@@ -204,6 +222,7 @@ pub(crate) struct RuntimeParts {
     pub(crate) retry: RetryPolicy,
     pub(crate) attempt_timeout: Duration,
     pub(crate) sleep: Arc<dyn Sleep>,
+    pub(crate) max_response_body: u64,
 }
 
 /// The reqwest client the SDK builds when the caller supplies none: rustls with the *ring*
@@ -301,8 +320,23 @@ impl ConfigBuilder {
         self
     }
 
+    /// The largest response body a JSON call reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], 32 MiB). A larger answer — by its `Content-Length`, or counted
+    /// as it arrives when it has none — fails the call with [`ErrorKind::Decode`] naming the
+    /// operation and the limit, is not retried (the same request would get the same answer), and
+    /// its connection is dropped without reading the rest. Error bodies are read only up to their
+    /// first 64 KiB (or this limit, if smaller), enough for any error message. Downloads are not
+    /// capped. Must be at least 1.
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
+
     /// Checks the endpoints and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
+        if self.max_response_body == Some(0) {
+            return Err(Error::new(ErrorKind::InvalidInput, "max_response_body must be at least 1 byte"));
+        }
         let config = Config {
             region: self.region,
             endpoints: self.endpoints,
@@ -315,6 +349,7 @@ impl ConfigBuilder {
             user_agent_suffix: self.user_agent_suffix,
             http: self.http,
             sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
+            max_response_body: self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
         };
         // Validate region and endpoints now, so a typo fails at start-up, not on the first call.
         config.endpoints()?;

@@ -6,8 +6,10 @@
 //! recording a `tracing` span per attempt. Every body but a successful download's is read whole
 //! within its attempt, so a response that breaks off is a failed attempt (resent only for
 //! idempotent operations), and an error body reaches [`Error`] raw, for the tolerant parser.
+//! Reading is bounded: a JSON body over `ConfigBuilder::max_response_body` fails the call, and an
+//! error body is cut at [`ERROR_BODY_PREFIX`].
 
-use crate::error::{Error, ErrorKind, request_id_header, to_custom};
+use crate::error::{BodyTooLarge, Error, ErrorKind, request_id_header, to_custom};
 use crate::iam::{ProjectIdCache, Token, TokenProvider};
 use crate::retry::{Failure, RetryPolicy};
 use reqwest::header::{HeaderName, HeaderValue};
@@ -173,6 +175,7 @@ struct Shared {
     retry: RetryPolicy,
     attempt_timeout: Duration,
     sleep: Arc<dyn crate::retry::Sleep>,
+    max_body: u64,
 }
 
 pub(crate) enum ProjectHeader {
@@ -211,6 +214,7 @@ impl Runtime {
             retry: parts.retry,
             attempt_timeout: parts.attempt_timeout,
             sleep: parts.sleep,
+            max_body: parts.max_response_body,
         })))
     }
 
@@ -349,7 +353,7 @@ impl Runtime {
                     } else {
                         // Anything else is read whole within the attempt (and its deadline), so that
                         // a body that breaks off is a failed attempt like any other.
-                        match Buffered::read(response).await {
+                        match Buffered::read(response, operation, self.0.max_body).await {
                             Ok(buffered) => {
                                 let hint = crate::retry::retry_after(&buffered.headers, SystemTime::now());
                                 if status >= 400 {
@@ -358,7 +362,12 @@ impl Runtime {
                                 }
                                 (buffered.failure(), hint, Ok(buffered.into_response()))
                             }
-                            Err(e) => {
+                            Err(ReadError::TooLarge(head, why)) => {
+                                // Not retried: the same request would get the same answer.
+                                tracing::debug!(parent: &span, error = %why, "response body over the limit");
+                                (None, None, Ok(head.into_too_large(why)))
+                            }
+                            Err(ReadError::Broken(e)) => {
                                 // The request was written and the response began: it may have
                                 // taken effect (reqwest reports this as a decode error).
                                 tracing::debug!(parent: &span, error = %e, "the response broke off");
@@ -384,6 +393,11 @@ impl Runtime {
     }
 }
 
+/// How much of an error body (status ≥ 400) is read: the parser needs only its start (a JSON
+/// error is well under 1 KiB; an HTML page's snippet is 200 characters), and a gateway's error page
+/// may be arbitrarily large. The rest is dropped with the connection.
+pub const ERROR_BODY_PREFIX: u64 = 64 * 1024;
+
 /// A response read whole within its attempt.
 struct Buffered {
     status: http::StatusCode,
@@ -393,12 +407,43 @@ struct Buffered {
     body: bytes::Bytes,
 }
 
+enum ReadError {
+    /// The body broke off (reset, truncated, timed out).
+    Broken(reqwest::Error),
+    /// A JSON body over the limit: the response's head (with no body), and why.
+    TooLarge(Box<Buffered>, BodyTooLarge),
+}
+
 impl Buffered {
-    async fn read(response: reqwest::Response) -> reqwest::Result<Buffered> {
+    /// Reads the body whole, or an error body's first [`ERROR_BODY_PREFIX`] bytes, never more
+    /// than `limit`: a `Content-Length` over it is refused before reading, and a body without one
+    /// is counted as it arrives. Returning early drops the response, and with it the connection.
+    async fn read(mut response: reqwest::Response, operation: &'static str, limit: u64) -> Result<Buffered, ReadError> {
         let (status, version) = (response.status(), response.version());
         let (headers, url) = (response.headers().clone(), response.url().clone());
-        let body = response.bytes().await?;
-        Ok(Buffered { status, version, headers, url, body })
+        let head = move |body| Buffered { status, version, headers, url, body };
+        let error = status.as_u16() >= 400;
+        let declared = response.content_length();
+        if !error && let Some(n) = declared.filter(|n| *n > limit) {
+            let why = BodyTooLarge { operation, limit, declared: Some(n) };
+            return Err(ReadError::TooLarge(Box::new(head(bytes::Bytes::new())), why));
+        }
+        let keep = usize::try_from(if error { limit.min(ERROR_BODY_PREFIX) } else { limit }).unwrap_or(usize::MAX);
+        let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let mut body = bytes::BytesMut::with_capacity(expected.min(keep));
+        while let Some(chunk) = response.chunk().await.map_err(ReadError::Broken)? {
+            let room = keep - body.len();
+            if chunk.len() > room {
+                if !error {
+                    let why = BodyTooLarge { operation, limit, declared: None };
+                    return Err(ReadError::TooLarge(Box::new(head(bytes::Bytes::new())), why));
+                }
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(head(body.freeze()))
     }
 
     /// The retry-relevant failure, if any; a 500's error code decides whether it is transient.
@@ -412,16 +457,30 @@ impl Buffered {
     }
 
     /// The response again, its body in memory, for the generated code to decode.
-    fn into_response(self) -> reqwest::Response {
+    fn into_response(mut self) -> reqwest::Response {
+        let body = reqwest::Body::from(std::mem::take(&mut self.body));
+        self.into_response_with(body)
+    }
+
+    /// The response again with `body`.
+    fn into_response_with(self, body: reqwest::Body) -> reqwest::Response {
         use reqwest::ResponseBuilderExt;
         let mut rebuilt = http::Response::builder()
             .status(self.status)
             .version(self.version)
             .url(self.url)
-            .body(self.body)
+            .body(body)
             .expect("status, version and URL come from a valid response");
         *rebuilt.headers_mut() = self.headers;
         reqwest::Response::from(rebuilt)
+    }
+
+    /// The response again, its body failing with `why` when read: `.call()` and progenitor's
+    /// `.send()` both report a decode error instead of decoding a truncated body.
+    fn into_too_large(mut self, why: BodyTooLarge) -> reqwest::Response {
+        self.headers.remove(reqwest::header::CONTENT_LENGTH);
+        let body = futures_util::stream::once(async move { Err::<bytes::Bytes, BodyTooLarge>(why) });
+        self.into_response_with(reqwest::Body::wrap_stream(body))
     }
 }
 

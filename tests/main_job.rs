@@ -287,7 +287,7 @@ async fn run_and_wait_keeps_the_build_number_when_waiting_fails_and_can_resume()
     let client = client_for(&emulator, Some(RetryPolicy::none()));
     let job = create_job(&client, "run-resume", &["Build"]).await;
     // The first poll of the record fails; RunJob itself is untouched.
-    faults.inject(Fault::server_error(1, 503).on_path(&format!("/v4/jobs/{job}/1/record-info")));
+    faults.inject(Fault::server_error(1, 503).on_path(format!("/v4/jobs/{job}/1/record-info")));
 
     let run = run_and_wait(&client, run_body(&job), quick()).await.expect("the build starts");
     assert_eq!(run.build.build_no, 1);

@@ -32,5 +32,5 @@ mod unified;
 
 pub use body::{ErrorBody, SNIPPET_MAX_CHARS, parse};
 pub use catalogue::{CATALOGUE, KnownError, is_gateway_code, lookup};
+pub(crate) use unified::{BodyTooLarge, from_reqwest, request_id_header, to_custom};
 pub use unified::{Error, ErrorKind};
-pub(crate) use unified::{from_reqwest, request_id_header, to_custom};

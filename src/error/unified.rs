@@ -15,7 +15,8 @@ pub enum ErrorKind {
     Timeout,
     /// The connection failed (refused, reset, TLS, DNS).
     Transport,
-    /// A response arrived but could not be decoded into the documented type.
+    /// A response arrived but could not be decoded into the documented type, or its body was over
+    /// `ConfigBuilder::max_response_body` (the message names the limit; never retried).
     Decode,
     /// The service answered with an error status.
     Service,
@@ -257,6 +258,11 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             P::InvalidRequest(m) => Error::new(ErrorKind::InvalidInput, m),
             P::CommunicationError(e) | P::InvalidUpgrade(e) => from_reqwest(e),
             P::ResponseBodyError(e) => {
+                if let Some(too_large) = BodyTooLarge::find(&e) {
+                    return Error::new(ErrorKind::Decode, too_large.to_string())
+                        .with_operation(too_large.operation)
+                        .with_source(e);
+                }
                 let mut err = from_reqwest(e);
                 if err.kind == ErrorKind::Transport {
                     err.message = Some(format!("the response body broke off: {}", err.message.unwrap_or_default()));
@@ -293,6 +299,53 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             }
             P::Custom(m) => from_custom(&m),
         }
+    }
+}
+
+/// A JSON response body over `ConfigBuilder::max_response_body`. The runtime hands the generated
+/// code a response whose body fails with this, so that `.send()` fails too; the conversion above
+/// finds it in the reqwest error's causes and makes it a [`ErrorKind::Decode`] error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTooLarge {
+    pub(crate) operation: &'static str,
+    pub(crate) limit: u64,
+    /// The `Content-Length` the server announced, when that alone exceeded the limit.
+    pub(crate) declared: Option<u64>,
+}
+
+impl BodyTooLarge {
+    fn find(e: &reqwest::Error) -> Option<BodyTooLarge> {
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            if let Some(found) = c.downcast_ref::<BodyTooLarge>() {
+                return Some(*found);
+            }
+            cause = c.source();
+        }
+        None
+    }
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let limit = human_bytes(self.limit);
+        match self.declared {
+            Some(n) => write!(f, "the response body declares {n} bytes, over the {limit} limit")?,
+            None => write!(f, "the response body exceeds the {limit} limit")?,
+        }
+        write!(f, " (ConfigBuilder::max_response_body)")
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// `32 MiB`, `64 KiB`, or `1000 bytes`: exact, and readable for the usual powers of two.
+fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    match n {
+        n if n >= KIB * KIB && n % (KIB * KIB) == 0 => format!("{} MiB", n / (KIB * KIB)),
+        n if n >= KIB && n % KIB == 0 => format!("{} KiB", n / KIB),
+        n => format!("{n} bytes"),
     }
 }
 

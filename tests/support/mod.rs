@@ -7,6 +7,7 @@ pub mod errata;
 pub mod harness;
 pub mod loopback;
 pub mod mock;
+pub mod raw;
 
 /// Serves `app` on 127.0.0.1 (an ephemeral port) until the returned sender is dropped.
 pub async fn serve_loopback(app: axum::Router) -> (String, tokio::sync::oneshot::Sender<()>) {
