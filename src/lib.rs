@@ -46,6 +46,7 @@ pub mod error;
 pub mod region;
 pub mod retry;
 pub mod runtime;
+pub mod validate;
 
 pub use config::{Config, ConfigBuilder, Timeouts, install_crypto_provider};
 pub use error::{Error, ErrorKind};

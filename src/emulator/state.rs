@@ -712,6 +712,28 @@ mod tests {
     }
 
     #[test]
+    fn minted_ids_have_the_formats_the_sdk_checks() {
+        // Job, template and domain IDs are hex32, build records uuid: each must pass the spec's
+        // documented format for every parameter that carries it, or the SDK would refuse to send it.
+        let formats = crate::build::operations::PARAMETERS;
+        let check = |name: &str, id: &str| {
+            let mut checked = 0;
+            for p in formats.iter().filter(|p| p.name == name) {
+                p.check(id).unwrap_or_else(|e| panic!("{} {name}: {e}", p.operation));
+                checked += 1;
+            }
+            assert!(checked > 0, "no parameter {name}");
+        };
+        for seed in ["", "x", "job/1", "record/2/entry", "ümlaut"] {
+            check("job_id", &hex32(seed));
+            check("domain_id", &hex32(seed));
+            check("uuid", &hex32(seed));
+            check("record_id", &uuid(seed));
+            check("build_flow_record_id", &uuid(seed));
+        }
+    }
+
+    #[test]
     fn repository_names_and_ids() {
         assert_eq!(repository_name("git@example.com:demo/maven-demo.git").as_deref(), Some("maven-demo"));
         assert_eq!(repository_name("https://example.com/demo/web/").as_deref(), Some("web"));

@@ -16,6 +16,57 @@ pub struct Operation {
     pub example_request: Option<String>,
     /// (name, required) of query parameters.
     pub query: Vec<(String, bool)>,
+    /// Path and query parameters with a documented format.
+    pub formats: Vec<ParamFormat>,
+}
+
+/// A parameter's documented format (`pattern`, `minLength`, `maxLength` of its schema).
+pub struct ParamFormat {
+    pub name: String,
+    pub in_path: bool,
+    pub pattern: Option<String>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+}
+
+impl ParamFormat {
+    fn of(spec: &Value, p: &Value) -> Option<ParamFormat> {
+        let schema = resolve(spec, p.get("schema")?);
+        let format = ParamFormat {
+            name: p.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            in_path: p.get("in").and_then(Value::as_str) == Some("path"),
+            pattern: schema.get("pattern").and_then(Value::as_str).map(str::to_string),
+            min_length: schema.get("minLength").and_then(Value::as_u64),
+            max_length: schema.get("maxLength").and_then(Value::as_u64),
+        };
+        (format.pattern.is_some() || format.min_length.is_some() || format.max_length.is_some()).then_some(format)
+    }
+
+    /// Does `value` have this format? (`Err` when the pattern does not compile.)
+    pub fn accepts(&self, value: &str) -> Result<bool, String> {
+        let length = value.chars().count() as u64;
+        let pattern_ok = match &self.pattern {
+            Some(p) => regex::Regex::new(p).map_err(|e| e.to_string())?.is_match(value),
+            None => true,
+        };
+        Ok(pattern_ok
+            && self.min_length.is_none_or(|min| length >= min)
+            && self.max_length.is_none_or(|max| length <= max))
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.pattern {
+            parts.push(p.clone());
+        }
+        if let Some(min) = self.min_length {
+            parts.push(format!("minLength {min}"));
+        }
+        if let Some(max) = self.max_length {
+            parts.push(format!("maxLength {max}"));
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Default)]
@@ -68,6 +119,11 @@ pub fn operations(spec: &Value) -> Vec<Operation> {
                         )
                     })
                     .collect(),
+                formats: params
+                    .iter()
+                    .filter(|p| matches!(p.get("in").and_then(Value::as_str), Some("path" | "query")))
+                    .filter_map(|p| ParamFormat::of(spec, p))
+                    .collect(),
             });
         }
     }
@@ -111,6 +167,8 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
     }
 
     let mut snake_ids: BTreeMap<String, String> = BTreeMap::new();
+    // Parameter name → (operation, its schema's format keywords): one name, one format.
+    let mut formats: BTreeMap<String, (String, Value)> = BTreeMap::new();
     let all_ids: BTreeSet<String> = operations(spec).into_iter().map(|o| o.id).collect();
     for (path, item) in spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
         let template: BTreeSet<String> = path
@@ -176,6 +234,9 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
                 }
                 if required {
                     stats.required_params += 1;
+                }
+                if matches!(p.get("in").and_then(Value::as_str), Some("path" | "query")) {
+                    lint_format(spec, id, p, &mut formats, report);
                 }
                 match p.get("in").and_then(Value::as_str) {
                     Some("path") => {
@@ -263,11 +324,92 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
     stats
 }
 
+/// The format rules for one path or query parameter (see spec/README.md, "Parameters"):
+/// - a path parameter is never empty (`minLength` ≥ 1) and one whose name ends in `_id` has the
+///   reference's format as a `pattern`, or says why not in `x-codearts-no-pattern`;
+/// - a `pattern` is anchored (`^…$`, since JSON Schema patterns match anywhere), compiles, and comes
+///   with `x-codearts-format`, the words the SDK's error message uses;
+/// - parameters of the same name have the same format in every operation.
+fn lint_format(
+    spec: &Value,
+    id: &str,
+    p: &Value,
+    formats: &mut BTreeMap<String, (String, Value)>,
+    report: &mut Report,
+) {
+    let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+    let in_path = p.get("in").and_then(Value::as_str) == Some("path");
+    let schema = p.get("schema").map(|s| resolve(spec, s)).unwrap_or(&Value::Null);
+    let string = schema.get("type").and_then(Value::as_str) == Some("string");
+    let pattern = schema.get("pattern");
+    let exempt = schema.get("x-codearts-no-pattern");
+    let format = schema.get("x-codearts-format");
+    let (min, max) = (schema.get("minLength"), schema.get("maxLength"));
+    let here = format!("{id}: parameter {name}");
+
+    if let Some(pattern) = pattern {
+        match pattern.as_str() {
+            Some(p) if p.starts_with('^') && p.ends_with('$') => {
+                if let Err(e) = regex::Regex::new(p) {
+                    report.push(format!("{here}: pattern {p} does not compile: {e}"));
+                }
+            }
+            _ => report
+                .push(format!("{here}: pattern {pattern} must be anchored (^…$): JSON Schema patterns match anywhere")),
+        }
+        if exempt.is_some() {
+            report.push(format!("{here}: has both a pattern and x-codearts-no-pattern"));
+        }
+    }
+    if exempt.is_some_and(|w| w.as_str().is_none_or(|w| w.trim().is_empty())) {
+        report.push(format!("{here}: x-codearts-no-pattern must say why the parameter has no pattern"));
+    }
+    if (pattern.is_some() || min.is_some() || max.is_some()) && format.and_then(Value::as_str).is_none_or(str::is_empty)
+    {
+        report.push(format!(
+            "{here}: a constrained parameter needs x-codearts-format (what a valid value is, for errors)"
+        ));
+    }
+    if let (Some(a), Some(b)) = (min.and_then(Value::as_u64), max.and_then(Value::as_u64))
+        && a > b
+    {
+        report.push(format!("{here}: minLength {a} exceeds maxLength {b}"));
+    }
+    if in_path && string {
+        if min.and_then(Value::as_u64).is_none_or(|m| m < 1) {
+            report.push(format!(
+                "{here}: a string path parameter needs minLength 1 or more (an empty segment changes the path)"
+            ));
+        }
+        if name.ends_with("_id") && pattern.is_none() && exempt.is_none() {
+            report.push(format!(
+                "{here}: an ID path parameter needs the reference's format as `pattern`, or `x-codearts-no-pattern: <why>`"
+            ));
+        }
+    }
+    let keywords: serde_json::Map<String, Value> = ["pattern", "minLength", "maxLength", "x-codearts-format"]
+        .iter()
+        .filter_map(|k| schema.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    let keywords = Value::Object(keywords);
+    match formats.get(name) {
+        Some((other, theirs)) if *theirs != keywords => {
+            report.push(format!("{here}: format {keywords} differs from {other}'s {theirs}"))
+        }
+        Some(_) => {}
+        None => {
+            formats.insert(name.to_string(), (id.to_string(), keywords));
+        }
+    }
+}
+
 /// A contradiction between an example request line and its operation.
 pub struct Mismatch {
     kind: Kind,
     table: String,
     example: String,
+    /// For `value`: `/<parameter name>`.
+    pointer: String,
 }
 
 impl Mismatch {
@@ -277,6 +419,7 @@ impl Mismatch {
             && match self.kind {
                 Kind::Method | Kind::Path => s(&e.table) == self.table && s(&e.example) == self.example,
                 Kind::QueryMissing => s(&e.table) == self.table,
+                Kind::Value => e.pointer.as_deref() == Some(self.pointer.as_str()) && s(&e.example) == self.example,
                 _ => s(&e.example) == self.example,
             }
     }
@@ -286,6 +429,12 @@ impl Mismatch {
             Kind::Method => format!("method {} where the operation is {}", self.example, self.table),
             Kind::Path => format!("path {} does not match {}", self.example, self.table),
             Kind::QueryMissing => format!("required query parameter {} is absent", self.table),
+            Kind::Value => format!(
+                "parameter {} is {:?}, which does not have its documented format ({})",
+                self.pointer.trim_start_matches('/'),
+                self.example,
+                self.table
+            ),
             _ => format!("query parameter {} is not documented", self.example),
         }
     }
@@ -296,7 +445,12 @@ pub fn request_line_mismatches(op: &Operation, line: &str) -> Vec<Mismatch> {
     let (method, url) = line.trim().split_once(char::is_whitespace).unwrap_or((line, ""));
     let url = url.trim();
     if !method.eq_ignore_ascii_case(&op.method) {
-        out.push(Mismatch { kind: Kind::Method, table: op.method.to_uppercase(), example: method.to_string() });
+        out.push(Mismatch {
+            kind: Kind::Method,
+            table: op.method.to_uppercase(),
+            example: method.to_string(),
+            pointer: String::new(),
+        });
     }
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path_query = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
@@ -309,18 +463,60 @@ pub fn request_line_mismatches(op: &Operation, line: &str) -> Vec<Mismatch> {
             if placeholder(t) { !placeholder(e) || t == e } else { t == e }
         });
     if !same {
-        out.push(Mismatch { kind: Kind::Path, table: op.path.clone(), example: path.to_string() });
+        out.push(Mismatch {
+            kind: Kind::Path,
+            table: op.path.clone(),
+            example: path.to_string(),
+            pointer: String::new(),
+        });
+    }
+    // The example's IDs against their documented formats (placeholders such as `{job_id}` aside).
+    let mut values: Vec<(bool, &str, &str)> = Vec::new();
+    if t.len() == e.len() {
+        for (t, e) in t.iter().zip(&e) {
+            if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
+                && !(e.starts_with('{') && e.ends_with('}'))
+            {
+                values.push((true, name, e));
+            }
+        }
+    }
+    for kv in query.split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        values.push((false, k, v));
+    }
+    for (in_path, name, value) in values {
+        let Some(f) = op.formats.iter().find(|f| f.name == name && f.in_path == in_path) else { continue };
+        // A pattern that does not compile is reported by the lint; it cannot judge examples.
+        if f.accepts(value) == Ok(false) {
+            out.push(Mismatch {
+                kind: Kind::Value,
+                table: f.describe(),
+                example: value.to_string(),
+                pointer: format!("/{name}"),
+            });
+        }
     }
     let names: Vec<&str> =
         query.split('&').filter(|s| !s.is_empty()).map(|kv| kv.split_once('=').map_or(kv, |(k, _)| k)).collect();
     for n in &names {
         if !op.query.iter().any(|(q, _)| q == n) {
-            out.push(Mismatch { kind: Kind::QueryExtra, table: String::new(), example: n.to_string() });
+            out.push(Mismatch {
+                kind: Kind::QueryExtra,
+                table: String::new(),
+                example: n.to_string(),
+                pointer: String::new(),
+            });
         }
     }
     for (q, required) in &op.query {
         if *required && !names.contains(&q.as_str()) {
-            out.push(Mismatch { kind: Kind::QueryMissing, table: q.clone(), example: String::new() });
+            out.push(Mismatch {
+                kind: Kind::QueryMissing,
+                table: q.clone(),
+                example: String::new(),
+                pointer: String::new(),
+            });
         }
     }
     out

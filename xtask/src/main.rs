@@ -50,7 +50,8 @@ fn test_all() -> Result<()> {
         &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"],
         &["check", "--package", "codearts", "--no-default-features", "--features", "build"],
         &["check", "--package", "codearts", "--no-default-features", "--features", "check"],
-        &["test", "--workspace", "--features", "emulator"],
+        // `cli` too, so that tests/cli.rs runs the `codearts` binary against the emulator.
+        &["test", "--workspace", "--features", "emulator,cli"],
     ];
     for args in steps {
         println!("==> cargo {}", args.join(" "));
@@ -497,6 +498,80 @@ mod tests {
         });
         assert_reports(&p, "header X-Auth-Token is authentication's");
         assert_reports(&p, "a `default` response with a body");
+    }
+
+    #[test]
+    fn example_ids_are_checked_against_their_formats() {
+        // A job ID one character short in a path, an uppercase tenant ID in a query.
+        let p = problems_after(|r| {
+            let spec = "spec/codearts-build.yaml";
+            edit(
+                r,
+                spec,
+                "jobs/901878212b1a49be9c1a1054c272762a/status",
+                "jobs/901878212b1a49be9c1a1054c272762/status",
+            );
+            edit(r, spec, "domain_id=60021bab32fd450aa2cb89226f425e06", "domain_id=60021BAB32FD450AA2CB89226F425E06");
+        });
+        assert_reports(
+            &p,
+            "ShowJobStatus: example request line: parameter job_id is \"901878212b1a49be9c1a1054c272762\", which does \
+             not have its documented format (^[0-9a-zA-Z]{32}$, minLength 32, maxLength 32) — no erratum records this",
+        );
+        assert_reports(
+            &p,
+            "DownloadKeystore: example request line: parameter domain_id is \"60021BAB32FD450AA2CB89226F425E06\"",
+        );
+    }
+
+    #[test]
+    fn an_example_id_mismatch_needs_an_erratum_and_the_erratum_a_mismatch() {
+        let erratum = "- id: test-job_id-value\n  section: '4.4'\n  operation: ShowJobStatus\n  location: request-line\n  \
+                       kind: value\n  pointer: /job_id\n  table: 32 letters and digits\n  \
+                       example: 901878212b1a49be9c1a1054c272762\n  decision: follow-table\n  why: test\n";
+        let append = |r: &Path| {
+            let path = r.join("spec/errata/codearts-build.yaml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(path, text + erratum).unwrap();
+        };
+        let recorded = problems_after(|r| {
+            edit(
+                r,
+                "spec/codearts-build.yaml",
+                "jobs/901878212b1a49be9c1a1054c272762a/status",
+                "jobs/901878212b1a49be9c1a1054c272762/status",
+            );
+            append(r);
+        });
+        assert_eq!(recorded, Vec::<String>::new());
+        let stale = problems_after(append);
+        assert_reports(&stale, "erratum test-job_id-value no longer matches the example request line of ShowJobStatus");
+    }
+
+    #[test]
+    fn parameter_format_rules_fire() {
+        let p = problems_after(|r| {
+            let spec = "spec/codearts-build.yaml";
+            // One job_id loses its pattern, the tenant ID's pattern loses its anchors, the template
+            // UUID may be empty and the flow record ID loses its reason for having no pattern.
+            edit(r, spec, "          pattern: '^[0-9a-zA-Z]{32}$'\n", "");
+            edit(r, spec, "pattern: '^[0-9a-z]{32}$'", "pattern: '[0-9a-z]{32}'");
+            edit(
+                r,
+                spec,
+                "          minLength: 1\n          x-codearts-format: template UUID",
+                "          x-codearts-format: template UUID",
+            );
+            edit(r, spec, "x-codearts-no-pattern: 'Table 5-8", "x-codearts-why: 'Table 5-8");
+        });
+        assert_reports(
+            &p,
+            "ShowListPeriodHistory: parameter job_id: an ID path parameter needs the reference's format",
+        );
+        assert_reports(&p, "parameter job_id: format");
+        assert_reports(&p, "DownloadKeystore: parameter domain_id: pattern \"[0-9a-z]{32}\" must be anchored");
+        assert_reports(&p, "DeleteTemplates: parameter uuid: a string path parameter needs minLength 1");
+        assert_reports(&p, "ShowFlowGraph: parameter build_flow_record_id: an ID path parameter needs");
     }
 
     #[test]
