@@ -65,9 +65,10 @@
 //!
 //! The path is, in this order: [`Chain::profile_path`]; `HUAWEICLOUD_SDK_CREDENTIALS_FILE`;
 //! `$HOME/.huaweicloud/credentials` (`%USERPROFILE%` when `HOME` is unset). An INI file whose
-//! `[basic]` section holds the vendor's keys `ak`, `sk`, `security_token`, `project_id`,
-//! `iam_endpoint`, `domain_id`, and this crate's `region` (or `region_id`), `auth_token`, `username`,
-//! `password`, `domain_name` (same meanings as the variables above):
+//! `[basic]` section (or the one [`Chain::profile_section`] names) holds the vendor's keys `ak`,
+//! `sk`, `security_token`, `project_id`, `iam_endpoint`, `domain_id`, and this crate's `region` (or
+//! `region_id`), `auth_token`, `username`, `password`, `domain_name` (same meanings as the variables
+//! above):
 //!
 //! ```ini
 //! # Huawei Cloud credentials
@@ -158,7 +159,8 @@ pub const ENV_DOMAIN_NAME: &str = "HUAWEICLOUD_SDK_DOMAIN_NAME";
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`: path of the profile file.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 
-/// The profile file's section that holds the credentials.
+/// The profile file's section that holds the credentials (unless [`Chain::profile_section`] names
+/// another).
 const PROFILE_SECTION: &str = "basic";
 /// The keys of the profile file's `[basic]` section that this crate reads.
 const KNOWN_PROFILE_KEYS: &[&str] = &[
@@ -334,6 +336,8 @@ pub struct Chain {
     explicit: Option<Credentials>,
     env: EnvFn,
     profile_path: Option<PathBuf>,
+    /// The profile file's section to read; `[basic]` when `None`.
+    profile_section: Option<String>,
 }
 
 impl Default for Chain {
@@ -347,6 +351,7 @@ impl fmt::Debug for Chain {
         f.debug_struct("Chain")
             .field("explicit", &self.explicit)
             .field("profile_path", &self.profile_path)
+            .field("profile_section", &self.profile_section)
             .finish_non_exhaustive()
     }
 }
@@ -354,7 +359,12 @@ impl fmt::Debug for Chain {
 impl Chain {
     /// A chain over the process environment (`std::env::var`) and the default profile path.
     pub fn new() -> Self {
-        Chain { explicit: None, env: Box::new(|name| std::env::var(name).ok()), profile_path: None }
+        Chain {
+            explicit: None,
+            env: Box::new(|name| std::env::var(name).ok()),
+            profile_path: None,
+            profile_section: None,
+        }
     }
 
     /// Credentials given in code: when set, they are used and nothing else is read.
@@ -373,6 +383,32 @@ impl Chain {
     /// `~/.huaweicloud/credentials`.
     pub fn profile_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.profile_path = Some(path.into());
+        self
+    }
+
+    /// Reads section `[name]` of the profile file (same keys and rules as `[basic]`) instead of
+    /// `[basic]`: several accounts or regions in one file, chosen per run (the CLI's `--profile`).
+    ///
+    /// ```
+    /// use codearts::credentials::{Chain, Source};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("codearts-profile-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("credentials");
+    /// std::fs::write(&path, "[basic]\nak = A\nsk = a\n\n[staging]\nak = B\nsk = b\nregion = cn-north-4\n")?;
+    /// let no_env = |_: &str| None;
+    /// let staging = Chain::new().env(no_env).profile_path(&path).profile_section("staging").resolve()?;
+    /// assert_eq!(staging.region.as_deref(), Some("cn-north-4"));
+    /// assert_eq!(staging.source, Source::Profile(path.clone()));
+    /// let missing = Chain::new().env(no_env).profile_path(&path).profile_section("prod").resolve();
+    /// assert!(missing.unwrap_err().to_string().contains("no [prod] section"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn profile_section(mut self, name: impl Into<String>) -> Self {
+        self.profile_section = Some(name.into());
         self
     }
 
@@ -404,7 +440,8 @@ impl Chain {
             Err(why) => tried.push(("profile".to_string(), why)),
             Ok(path) => {
                 let source = Source::Profile(path.clone());
-                match read_profile(&path)? {
+                let section = self.profile_section.as_deref().unwrap_or(PROFILE_SECTION);
+                match read_profile(&path, section)? {
                     Err(why) => tried.push((source.to_string(), why)),
                     Ok(settings) => match settings.into_resolved(source.clone(), PROFILE_NAMES)? {
                         Ok(resolved) => return Ok(resolved),
@@ -614,8 +651,9 @@ impl Settings {
     }
 }
 
-/// Reads the profile file: `Ok(Err(why))` when it has no credentials section (or does not exist).
-fn read_profile(path: &Path) -> Result<Result<Settings, String>, CredentialsError> {
+/// Reads `section` of the profile file: `Ok(Err(why))` when it has no such section (or does not
+/// exist).
+fn read_profile(path: &Path, section: &str) -> Result<Result<Settings, String>, CredentialsError> {
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Err("file not found".to_string())),
@@ -625,9 +663,9 @@ fn read_profile(path: &Path) -> Result<Result<Settings, String>, CredentialsErro
         path: path.to_path_buf(),
         reason: "the file is not UTF-8 text".to_string(),
     })?;
-    match parse_section(&text, PROFILE_SECTION) {
+    match parse_section(&text, section) {
         Ok(Some(keys)) => Ok(Ok(Settings::from_profile(keys))),
-        Ok(None) => Ok(Err(format!("no [{PROFILE_SECTION}] section"))),
+        Ok(None) => Ok(Err(format!("no [{section}] section"))),
         Err(reason) => Err(CredentialsError::Profile { path: path.to_path_buf(), reason }),
     }
 }

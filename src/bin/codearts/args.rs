@@ -1,0 +1,256 @@
+//! The command line (clap derive).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_STATUS_HELP;
+
+/// Command line for Huawei Cloud CodeArts Build and Check.
+///
+/// Credentials, region and IAM project come from the environment (HUAWEICLOUD_SDK_AK/SK, …) or
+/// ~/.huaweicloud/credentials, as for the Rust SDK; the flags below override them.
+#[derive(Debug, Parser)]
+#[command(name = "codearts", version, after_help = EXIT_STATUS_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Region, e.g. cn-north-4 (selects every service's endpoint).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Endpoint of CodeArts Build and Check instead of the region's, e.g. the emulator's
+    /// http://127.0.0.1:8937 (plain http only on loopback).
+    #[arg(long, global = true, value_name = "URL", env = "CODEARTS_ENDPOINT")]
+    pub endpoint: Option<String>,
+
+    /// Read credentials from section [NAME] of the profile file (~/.huaweicloud/credentials or
+    /// HUAWEICLOUD_SDK_CREDENTIALS_FILE) instead of [basic]; credentials in the environment are
+    /// then ignored.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// IAM project ID (sent as X-Project-Id); not the CodeArts project ID.
+    #[arg(long, global = true, value_name = "ID")]
+    pub project_id: Option<String>,
+
+    /// Output format: `json` prints the service's typed answers, for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// JSON documents on stdout.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// CodeArts Build: jobs, builds, logs, history.
+    #[command(subcommand)]
+    Build(BuildCommand),
+    /// CodeArts Check: code-check tasks.
+    #[command(subcommand)]
+    Check(CheckCommand),
+    /// Run the embedded CodeArts Build emulator on a loopback port until Ctrl-C.
+    #[cfg(feature = "emulator")]
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuildCommand {
+    /// The build jobs of a CodeArts project.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// One build job.
+    #[command(subcommand)]
+    Job(JobCommand),
+    /// Start a build of a job (RunJob); optionally wait for it or follow its log.
+    Run(RunArgs),
+    /// Whether a job is running, or the status and steps of one build.
+    Status(StatusArgs),
+    /// Download a build's log (or one step's) to stdout or a file.
+    Logs(LogsArgs),
+    /// Stop a running build (StopBuildJob).
+    Stop(StopArgs),
+    /// A job's recent builds, newest first (ShowListHistory).
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List every build job of a CodeArts project (ShowJobListByProjectId, all pages).
+    List {
+        /// CodeArts project ID (32 hex characters; not the IAM project ID).
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID")]
+        project: String,
+        /// Jobs requested per page (the listing always goes through every page).
+        #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+        page_size: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Show a job's configuration: code sources, parameters, steps (ListJobConfig).
+    Show {
+        /// Build job ID (32 characters).
+        job: String,
+        /// Include the system parameters too.
+        #[arg(long)]
+        all_parameters: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Build job ID (32 characters).
+    pub job: String,
+    /// A build parameter, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Wait for the build to finish; the exit status tells how it ended.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print the build's log lines while it runs, then exit as with --wait.
+    #[arg(long)]
+    pub follow: bool,
+    /// Give up waiting after this long (e.g. 90s, 10m, 1h; implies --wait). Default 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<Duration>,
+    /// How often to poll while waiting or following (the wait backs off from here up to 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Build job ID (32 characters).
+    pub job: String,
+    /// Show this build's record and steps instead of whether the job is running.
+    #[arg(long, value_name = "N")]
+    pub build_no: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  codearts build logs JOB 7            the log of build #7 of JOB
+  codearts build logs JOB              the log of JOB's latest build (last 30 days)
+  codearts build logs RECORD_ID        the log of a build record (a UUID)
+  codearts build logs JOB 7 --step Build -o build.log")]
+pub struct LogsArgs {
+    /// Build job ID, or a build record ID (a UUID, as history and status show).
+    #[arg(value_name = "JOB|RECORD_ID")]
+    pub target: String,
+    /// Build number (default: the job's latest build).
+    #[arg(value_name = "BUILD_NO")]
+    pub build_no: Option<i32>,
+    /// Only the log of the step with this name.
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+    /// Write the log to FILE instead of stdout.
+    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Build job ID (32 characters).
+    pub job: String,
+    /// Build number.
+    pub build_no: i32,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Build job ID (32 characters).
+    pub job: String,
+    /// Builds of the last N days (1-30).
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(i32).range(1..=30))]
+    pub days: i32,
+    /// At most N builds.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Start an execution of a code-check task (RunTask).
+    ///
+    /// The token for --git-url's repository is read from CODEARTS_CHECK_ACCESS_TOKEN, never from
+    /// the command line.
+    Run {
+        /// Check task ID.
+        task: String,
+        /// Check this (temporary) repository instead of the task's.
+        #[arg(long, value_name = "URL")]
+        git_url: Option<String>,
+        /// Branch of that repository.
+        #[arg(long, value_name = "BRANCH")]
+        git_branch: Option<String>,
+        /// User with access to that repository.
+        #[arg(long, value_name = "USER")]
+        username: Option<String>,
+    },
+}
+
+#[cfg(feature = "emulator")]
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Loopback port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = codearts::emulator::DEFAULT_PORT)]
+    pub port: u16,
+    /// How long each build step takes.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "500ms")]
+    pub step: Duration,
+    /// Start without the demo project's jobs.
+    #[arg(long)]
+    pub no_demo_jobs: bool,
+}
+
+/// `NAME=VALUE` (the value may contain `=`).
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+/// `90s`, `10m`, `1h30m`, `500ms`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("`{text}` is not a duration such as 90s, 10m or 1h: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn params_and_durations_parse() {
+        assert_eq!(parse_param("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(parse_param("fail="), Ok(("fail".into(), String::new())));
+        assert!(parse_param("novalue").is_err());
+        assert!(parse_param("=x").is_err());
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+    }
+}
