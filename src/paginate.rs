@@ -159,9 +159,28 @@ mod build_lists {
     use crate::error::Error;
     use crate::runtime::CallExt;
     use futures_core::Stream;
+    use std::future::Future;
 
     fn int(value: u32) -> i32 {
         i32::try_from(value).unwrap_or(i32::MAX)
+    }
+
+    /// [`pages`] over one operation of `client`: `fetch` gets its own clones of the client and of
+    /// `args` (the operation's other parameters) for each page.
+    fn paged<A, T, F, Fut>(
+        client: &Client,
+        args: A,
+        page_size: u32,
+        fetch: F,
+    ) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
+    where
+        A: Clone + Send + 'static,
+        T: PartialEq + Clone + Send + 'static,
+        F: Fn(Client, A, PageRequest) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+    {
+        let client = client.clone();
+        pages(move |request| fetch(client.clone(), args.clone(), request), PageRequest::first(page_size))
     }
 
     /// The jobs of CodeArts project `project_id` (ShowJobListByProjectId), `page_size` per page.
@@ -170,23 +189,16 @@ mod build_lists {
         project_id: impl Into<String>,
         page_size: u32,
     ) -> impl Stream<Item = Result<Page<types::BuildJobListItem>, Error>> + Send + 'static {
-        let (client, project_id) = (client.clone(), project_id.into());
-        pages(
-            move |request: PageRequest| {
-                let (client, project_id) = (client.clone(), project_id.clone());
-                async move {
-                    let r = client
-                        .show_job_list_by_project_id()
-                        .project_id(project_id)
-                        .page_index(int(request.index.saturating_add(1)))
-                        .page_size(int(request.size))
-                        .call()
-                        .await?;
-                    Ok(Page::new(r.jobs, r.total.map(i64::from)))
-                }
-            },
-            PageRequest::first(page_size),
-        )
+        paged(client, project_id.into(), page_size, |client, project_id, request| async move {
+            let r = client
+                .show_job_list_by_project_id()
+                .project_id(project_id)
+                .page_index(int(request.index.saturating_add(1)))
+                .page_size(int(request.size))
+                .call()
+                .await?;
+            Ok(Page::new(r.jobs, r.total.map(i64::from)))
+        })
     }
 
     /// The builds of job `job_id` of the last `interval` days (ShowListHistory), newest first,
@@ -197,28 +209,22 @@ mod build_lists {
         interval: i32,
         page_size: u32,
     ) -> impl Stream<Item = Result<Page<types::JobHistoryRecord>, Error>> + Send + 'static {
-        let (client, job_id) = (client.clone(), job_id.into());
-        pages(
-            move |request: PageRequest| {
-                let (client, job_id) = (client.clone(), job_id.clone());
-                async move {
-                    let r = client
-                        .show_list_history()
-                        .job_id(job_id)
-                        .interval(interval)
-                        .offset(int(request.index))
-                        .limit(int(request.size))
-                        .call()
-                        .await?;
-                    Ok(Page::new(r.history_records, r.total.map(i64::from)))
-                }
-            },
-            PageRequest::first(page_size),
-        )
+        paged(client, job_id.into(), page_size, move |client, job_id, request| async move {
+            let r = client
+                .show_list_history()
+                .job_id(job_id)
+                .interval(interval)
+                .offset(int(request.index))
+                .limit(int(request.size))
+                .call()
+                .await?;
+            Ok(Page::new(r.history_records, r.total.map(i64::from)))
+        })
     }
 
-    /// The builds of job `job_id` that started between `start_time` and `end_time` (ShowListPeriodHistory;
-    /// dates as `yyyy-MM-dd`, at most 30 days apart), `page_size` (1–100) per page.
+    /// The builds of job `job_id` that started between `start_time` and `end_time`
+    /// (ShowListPeriodHistory; dates as `yyyy-MM-dd`, at most 30 days apart), `page_size` (1–100)
+    /// per page.
     pub fn period_history(
         client: &Client,
         job_id: impl Into<String>,
@@ -226,27 +232,19 @@ mod build_lists {
         end_time: impl Into<String>,
         page_size: u32,
     ) -> impl Stream<Item = Result<Page<types::JobPeriodHistoryRecord>, Error>> + Send + 'static {
-        let (client, job_id, start_time, end_time) =
-            (client.clone(), job_id.into(), start_time.into(), end_time.into());
-        pages(
-            move |request: PageRequest| {
-                let (client, job_id) = (client.clone(), job_id.clone());
-                let (start_time, end_time) = (start_time.clone(), end_time.clone());
-                async move {
-                    let r = client
-                        .show_list_period_history()
-                        .job_id(job_id)
-                        .start_time(start_time)
-                        .end_time(end_time)
-                        .offset(int(request.index))
-                        .limit(int(request.size))
-                        .call()
-                        .await?;
-                    Ok(Page::new(r.history_records, r.total.map(i64::from)))
-                }
-            },
-            PageRequest::first(page_size),
-        )
+        let args = (job_id.into(), start_time.into(), end_time.into());
+        paged(client, args, page_size, |client, (job_id, start_time, end_time), request| async move {
+            let r = client
+                .show_list_period_history()
+                .job_id(job_id)
+                .start_time(start_time)
+                .end_time(end_time)
+                .offset(int(request.index))
+                .limit(int(request.size))
+                .call()
+                .await?;
+            Ok(Page::new(r.history_records, r.total.map(i64::from)))
+        })
     }
 
     /// The account's build templates (ListTemplates), `page_size` per page.
@@ -254,23 +252,16 @@ mod build_lists {
         client: &Client,
         page_size: u32,
     ) -> impl Stream<Item = Result<Page<types::QueryTemplatesItems>, Error>> + Send + 'static {
-        let client = client.clone();
-        pages(
-            move |request: PageRequest| {
-                let client = client.clone();
-                async move {
-                    let r = client
-                        .list_templates()
-                        .page(request.index.saturating_add(1).to_string())
-                        .page_size(request.size.to_string())
-                        .call()
-                        .await?;
-                    let result = r.result.unwrap_or_default();
-                    Ok(Page::new(result.items, result.total_size.map(i64::from)))
-                }
-            },
-            PageRequest::first(page_size),
-        )
+        paged(client, (), page_size, |client, (), request| async move {
+            let r = client
+                .list_templates()
+                .page(request.index.saturating_add(1).to_string())
+                .page_size(request.size.to_string())
+                .call()
+                .await?;
+            let result = r.result.unwrap_or_default();
+            Ok(Page::new(result.items, result.total_size.map(i64::from)))
+        })
     }
 }
 

@@ -36,6 +36,22 @@ async fn fast() -> (RunningEmulator, Client) {
     (emulator, client)
 }
 
+/// A fast emulator behind a fault-injection layer, and a client that does not retry (so each
+/// injected failure reaches the code under test).
+async fn faulty() -> (RunningEmulator, Client, Faults) {
+    let faults = Faults::new();
+    let emulator = Emulator::builder()
+        .step_duration(FAST_STEP)
+        .start_with({
+            let faults = faults.clone();
+            move |router| faults::layer(router, faults)
+        })
+        .await
+        .expect("the emulator starts");
+    let client = client_for(&emulator, Some(RetryPolicy::none()));
+    (emulator, client, faults)
+}
+
 /// An emulator on a manual clock (builds stay where they are until the test advances it).
 async fn manual() -> (RunningEmulator, Client, ManualClock) {
     let noon = time::OffsetDateTime::now_utc().replace_time(time::Time::from_hms(12, 0, 0).unwrap());
@@ -226,17 +242,8 @@ async fn follower_delivers_exactly_the_bytes_of_the_final_log() {
 
 #[tokio::test]
 async fn follower_resumes_after_errors_without_losing_or_repeating_bytes() {
-    let faults = Faults::new();
-    let emulator = Emulator::builder()
-        .step_duration(FAST_STEP)
-        .start_with({
-            let faults = faults.clone();
-            move |router| faults::layer(router, faults)
-        })
-        .await
-        .expect("the emulator starts");
     // No retries: the injected failures reach the follower.
-    let client = client_for(&emulator, Some(RetryPolicy::none()));
+    let (_emulator, client, faults) = faulty().await;
     follow_exactly_once(&client, Some(&faults)).await;
 }
 
@@ -275,16 +282,7 @@ async fn run_and_wait_starts_one_build_and_reports_its_outcome() {
 
 #[tokio::test]
 async fn run_and_wait_keeps_the_build_number_when_waiting_fails_and_can_resume() {
-    let faults = Faults::new();
-    let emulator = Emulator::builder()
-        .step_duration(FAST_STEP)
-        .start_with({
-            let faults = faults.clone();
-            move |router| faults::layer(router, faults)
-        })
-        .await
-        .expect("the emulator starts");
-    let client = client_for(&emulator, Some(RetryPolicy::none()));
+    let (_emulator, client, faults) = faulty().await;
     let job = create_job(&client, "run-resume", &["Build"]).await;
     // The first poll of the record fails; RunJob itself is untouched.
     faults.inject(Fault::server_error(1, 503).on_path(format!("/v4/jobs/{job}/1/record-info")));

@@ -14,15 +14,14 @@ mod support;
 
 use codearts::build::{Client, types};
 use codearts::region::Service;
-use codearts::retry::{RetryPolicy, Sleep};
+use codearts::retry::RetryPolicy;
 use codearts::{CallExt, Config, ConfigBuilder, Error, ErrorKind, Timeouts};
 use serde_json::json;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use support::RecordingSleep;
 use support::loopback::{Reply, Server, refused_base};
 use support::raw::{Scripted, Step};
 
@@ -38,23 +37,6 @@ const BAD_GATEWAY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
-
-/// A [`Sleep`] that returns at once and remembers every delay it was asked for.
-#[derive(Debug, Default)]
-struct RecordingSleep(Mutex<Vec<Duration>>);
-
-impl RecordingSleep {
-    fn recorded(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleep for RecordingSleep {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
 
 /// The two operations every fault is tried on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use codearts::auth::signer::canonical_request;
 use codearts::build::{Client, types};
 use codearts::credentials::{Chain, Credentials};
 use codearts::region::Service;
-use codearts::retry::{RetryPolicy, Sleep};
+use codearts::retry::RetryPolicy;
 use codearts::{CallExt, CallOptions, Config, ConfigBuilder, Error, ErrorKind, Timeouts};
 use futures::StreamExt;
 use hmac::{Hmac, KeyInit, Mac};
@@ -21,11 +21,10 @@ use loopback::{Misbehave, RawServer, Recorded, Reply, Server, refused_base};
 use secrecy::SecretString;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use support::RecordingSleep;
 
 const JOB: &str = "f9d6c8466d614a9788e9a0acf6c15f46";
 const RECORD: &str = "2cc26382-b2cb-4234-8eb0-b37d362f4d4c";
@@ -34,23 +33,6 @@ const REGION: &str = "eu-west-101";
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// A [`Sleep`] that returns at once and remembers every delay it was asked for.
-#[derive(Debug, Default)]
-struct RecordingSleep(Mutex<Vec<Duration>>);
-
-impl RecordingSleep {
-    fn recorded(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleep for RecordingSleep {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
 
 /// `max_attempts` attempts, 100 ms initial and 1 s maximum backoff, 60 s budget.
 fn policy(max_attempts: u32) -> RetryPolicy {

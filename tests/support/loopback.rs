@@ -15,7 +15,7 @@ use axum::response::Response;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// One request as the server saw it.
@@ -220,31 +220,9 @@ impl Drop for RawServer {
     }
 }
 
-async fn serve_badly(mut socket: TcpStream, how: Misbehave, counter: &AtomicUsize) {
+async fn serve_badly(socket: TcpStream, how: Misbehave, counter: &AtomicUsize) {
     // One request per connection: read it whole, then misbehave.
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        if let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
-        }
-        match socket.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&seen[..head_end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    while seen.len() < head_end + length {
-        match socket.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
+    let Some(mut socket) = super::raw::read_request(socket).await else { return };
     counter.fetch_add(1, Ordering::SeqCst);
     match how {
         Misbehave::WriteThenClose(bytes) => {

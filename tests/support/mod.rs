@@ -24,3 +24,21 @@ pub async fn serve_loopback(app: axum::Router) -> (String, tokio::sync::oneshot:
     });
     (base, tx)
 }
+
+/// A [`codearts::retry::Sleep`] that returns at once and remembers every delay it was asked for, so
+/// tests assert on backoff and `Retry-After` without waiting.
+#[derive(Debug, Default)]
+pub struct RecordingSleep(std::sync::Mutex<Vec<std::time::Duration>>);
+
+impl RecordingSleep {
+    pub fn recorded(&self) -> Vec<std::time::Duration> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl codearts::retry::Sleep for RecordingSleep {
+    fn sleep(&self, duration: std::time::Duration) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(async {})
+    }
+}

@@ -100,7 +100,7 @@ impl Drop for Scripted {
 }
 
 /// Reads one request whole (head, and a `Content-Length` body); `None` if the client went away.
-async fn read_request(mut socket: TcpStream) -> Option<TcpStream> {
+pub async fn read_request(mut socket: TcpStream) -> Option<TcpStream> {
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
     let head_end = loop {
