@@ -384,6 +384,10 @@ async fn error_answers_fit_error_response() {
     c.error(call("DownloadBuildLog", "/v4/short/download-log"), bad, invalid).await;
     c.error(call("DownloadTaskLog", format!("/v4/{record}/task-log")), bad, invalid).await;
     c.error(call("DownloadKeystore", "/v3/keystore").q("domain_id", "x"), bad, "CB.00060203").await;
+    // A file name but a malformed tenant ID (the SDK refuses this one before sending, so only raw
+    // HTTP reaches the emulator's own check).
+    let keystore = call("DownloadKeystore", "/v3/keystore").q("file_name", "android.keystore");
+    c.error(keystore.q("domain_id", "NOT-A-DOMAIN"), bad, invalid).await;
     c.error(call("CreateBuildJob", "/v3/jobs/create").body(json!({"job_name": "x"})), bad, invalid).await;
     c.error(call("CreateTemplates", "/v3/templates/create").body(json!([])), bad, invalid).await;
     c.error(call("ListTemplates", "/v3/templates/query").q("page_size", "0"), bad, invalid).await;
