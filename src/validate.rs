@@ -256,15 +256,18 @@ fn shown(value: &str) -> String {
     out
 }
 
-/// Each pattern is compiled once (they are few: one per documented ID format).
-fn compiled(pattern: &'static str) -> Result<regex::Regex, regex::Error> {
-    static CACHE: LazyLock<Mutex<HashMap<&'static str, regex::Regex>>> = LazyLock::new(Mutex::default);
+/// Each pattern is compiled once (they are few: one per documented ID format) and kept for the life
+/// of the process: a `Regex` clone would start with an empty lazy-DFA cache and rebuild it on every
+/// call, which was half the SDK's own per-call cost (BENCHMARKS.md).
+fn compiled(pattern: &'static str) -> Result<&'static regex::Regex, regex::Error> {
+    static CACHE: LazyLock<Mutex<HashMap<&'static str, &'static regex::Regex>>> = LazyLock::new(Mutex::default);
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(r) = cache.get(pattern) {
-        return Ok(r.clone());
+        return Ok(r);
     }
-    let r = regex::Regex::new(pattern)?;
-    cache.insert(pattern, r.clone());
+    // Bounded: only the spec's static patterns reach here.
+    let r: &'static regex::Regex = Box::leak(Box::new(regex::Regex::new(pattern)?));
+    cache.insert(pattern, r);
     Ok(r)
 }
 
