@@ -231,11 +231,17 @@ impl std::error::Error for Error {
 }
 
 /// Classifies a reqwest error: a deadline is a timeout, anything else a transport failure.
+const BROKEN_BODY: &str = "the response body broke off";
+
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
     let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Transport };
     // reqwest's Display includes the URL, which carries no secret (auth is in headers); its causes
     // say what actually happened ("Connection refused", "end of file before message length reached").
-    let mut message = e.to_string();
+    // The SDK decodes JSON itself, so a reqwest "decode"/"body" error is always a body that broke
+    // off mid-read (reset, truncated, stalled); reqwest's own wording ("error decoding response
+    // body") would send the reader looking for a JSON problem.
+    let broken_body = e.is_decode() || e.is_body();
+    let mut message = if broken_body { BROKEN_BODY.to_string() } else { e.to_string() };
     let mut cause = std::error::Error::source(&e);
     let mut last = String::new();
     while let Some(c) = cause {
@@ -264,9 +270,11 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                         .with_source(e);
                 }
                 let mut err = from_reqwest(e);
-                if err.kind == ErrorKind::Transport {
-                    err.message = Some(format!("the response body broke off: {}", err.message.unwrap_or_default()));
-                }
+                let message = err.message.take().unwrap_or_default();
+                err.message = Some(match err.kind == ErrorKind::Transport && !message.starts_with(BROKEN_BODY) {
+                    true => format!("{BROKEN_BODY}: {message}"),
+                    false => message,
+                });
                 err
             }
             P::ErrorResponse(rv) => {
