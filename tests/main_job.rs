@@ -4,6 +4,8 @@
 
 #![cfg(feature = "emulator")]
 
+mod support;
+
 use std::time::Duration;
 
 use codearts::build::{Client, types};
@@ -16,6 +18,7 @@ use codearts::wait::{BuildOutcome, StartedBuild, WaitOptions, run_and_wait, wait
 use codearts::{CallExt, Error};
 use futures::StreamExt;
 use serde_json::json;
+use support::loopback::{Reply, Server};
 
 const PROJECT: &str = "6ecbc5bac7c8442fb3d2563d53c13582";
 const FAST_STEP: Duration = Duration::from_millis(20);
@@ -297,36 +300,19 @@ async fn run_and_wait_keeps_the_build_number_when_waiting_fails_and_can_resume()
 
 #[tokio::test]
 async fn a_run_job_answer_without_a_build_number_is_a_typed_error_and_is_not_resent() {
-    let (_emulator, client) = fast().await;
-    let job = create_job(&client, "run-unknown", &["Build"]).await;
-    let server = support_server_without_build_number().await;
+    // A service whose RunJob answer lacks `actual_build_number`.
+    let server = Server::start(|_, _| Reply::json(200, json!({ "octopus_job_name": "run-unknown" }))).await;
     let config = codearts::Config::builder()
-        .endpoint(codearts::region::Service::Build, &server.0)
+        .endpoint(codearts::region::Service::Build, &server.base)
         .credentials(codearts::credentials::Credentials::Token("t".to_string().into()))
         .build()
         .unwrap();
-    let other = Client::from_config(&config).unwrap();
-    let err = codearts::wait::start_build(&other, run_body(&job)).await.expect_err("no build number");
+    let client = Client::from_config(&config).unwrap();
+    let job = "f9d6c8466d614a9788e9a0acf6c15f46";
+    let err = codearts::wait::start_build(&client, run_body(job)).await.expect_err("no build number");
     assert_eq!(err.kind(), codearts::ErrorKind::Decode);
     assert!(err.to_string().contains("may have started"), "{err}");
-    assert_eq!(server.1.load(std::sync::atomic::Ordering::SeqCst), 1, "RunJob is sent once");
-}
-
-/// A server whose RunJob answer lacks `actual_build_number`; counts the requests it sees.
-async fn support_server_without_build_number()
--> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>, tokio::task::JoinHandle<()>) {
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = count.clone();
-    let app = axum::Router::new().fallback(move || {
-        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        async { axum::Json(json!({ "octopus_job_name": "run-unknown" })) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.ok();
-    });
-    (base, count, task)
+    assert_eq!(server.count(), 1, "RunJob is sent once");
 }
 
 // --- paginate -----------------------------------------------------------------------------------
