@@ -4,6 +4,8 @@
 
 #![cfg(all(feature = "cli", feature = "emulator"))]
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
@@ -93,21 +95,7 @@ impl Env {
     }
 
     fn create_job(&self, project: &str, name: &str, steps: &[&str]) -> String {
-        let body: types::CreateBuildJobRequestBody = serde_json::from_value(json!({
-            "arch": "x86-64",
-            "project_id": project,
-            "job_name": name,
-            "flavor": "2u8g",
-            "build_config_type": "form",
-            "scms": [{"url": "git@example.com:demo/maven-demo.git", "scm_type": "codehub", "branch": "master"}],
-            "steps": steps.iter().map(|s| json!({
-                "module_id": "devcloud2018.codeci_action_20057.action",
-                "name": s,
-                "enable": true,
-                "properties": {"command": format!("echo {s}")}
-            })).collect::<Vec<_>>()
-        }))
-        .unwrap();
+        let body = support::jobs::job_body(project, name, steps, json!([]));
         let created = self.rt.block_on(self.client.create_build_job().body(body).call()).expect("job created");
         created.result.and_then(|r| r.job_id).expect("a job id")
     }

@@ -6,6 +6,8 @@
 #![cfg(feature = "emulator")]
 #![allow(deprecated)] // the deprecated operations are tested too
 
+mod support;
+
 use std::time::Duration;
 
 use codearts::build::{Client, types};
@@ -59,15 +61,13 @@ fn client(emulator: &RunningEmulator, credentials: Credentials) -> Client {
     Client::from_config(&config).expect("a client")
 }
 
+/// The shared test job, with a plain and a password build parameter.
 fn job_body(project: &str, name: &str, steps: &[&str]) -> types::CreateBuildJobRequestBody {
-    serde_json::from_value(json!({
-        "arch": "x86-64",
-        "project_id": project,
-        "job_name": name,
-        "flavor": "2u8g",
-        "host_type": "devcloud.cloudbuild.host.type.default",
-        "build_config_type": "form",
-        "parameters": [{
+    support::jobs::job_body(
+        project,
+        name,
+        steps,
+        json!([{
             "name": "hudson.model.StringParameterDefinition",
             "params": [
                 {"name": "name", "value": "releaseVersion"},
@@ -81,22 +81,8 @@ fn job_body(project: &str, name: &str, steps: &[&str]) -> types::CreateBuildJobR
                 {"name": "type", "value": "encryptparam"},
                 {"name": "defaults", "value": "s3cret"}
             ]
-        }],
-        "scms": [{
-            "url": "git@example.com:demo/maven-demo.git",
-            "scm_type": "codehub",
-            "branch": "master",
-            "repo_id": "2111699211",
-            "web_url": "https://example.com/demo/maven-demo"
-        }],
-        "steps": steps.iter().map(|name| json!({
-            "module_id": "devcloud2018.codeci_action_20057.action",
-            "name": name,
-            "enable": true,
-            "properties": {"command": format!("echo {name}")}
-        })).collect::<Vec<_>>()
-    }))
-    .expect("a valid create body")
+        }]),
+    )
 }
 
 async fn create_job(client: &Client, name: &str, steps: &[&str]) -> String {

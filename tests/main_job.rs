@@ -70,29 +70,7 @@ async fn manual() -> (RunningEmulator, Client, ManualClock) {
 }
 
 fn job_body(name: &str, steps: &[&str]) -> types::CreateBuildJobRequestBody {
-    serde_json::from_value(json!({
-        "arch": "x86-64",
-        "project_id": PROJECT,
-        "job_name": name,
-        "flavor": "2u8g",
-        "host_type": "devcloud.cloudbuild.host.type.default",
-        "build_config_type": "form",
-        "parameters": [],
-        "scms": [{
-            "url": "git@example.com:demo/maven-demo.git",
-            "scm_type": "codehub",
-            "branch": "master",
-            "repo_id": "2111699211",
-            "web_url": "https://example.com/demo/maven-demo"
-        }],
-        "steps": steps.iter().map(|name| json!({
-            "module_id": "devcloud2018.codeci_action_20057.action",
-            "name": name,
-            "enable": true,
-            "properties": {"command": format!("echo {name}")}
-        })).collect::<Vec<_>>()
-    }))
-    .expect("a valid create body")
+    support::jobs::job_body(PROJECT, name, steps, json!([]))
 }
 
 async fn create_job(client: &Client, name: &str, steps: &[&str]) -> String {

@@ -5,6 +5,7 @@
 
 pub mod errata;
 pub mod harness;
+pub mod jobs;
 pub mod loopback;
 pub mod mock;
 pub mod raw;
