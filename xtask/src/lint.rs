@@ -200,8 +200,22 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
                     report.push(format!("{id}: no {field}"));
                 }
             }
-            for field in ["section", "title", "example-request"] {
-                if op.pointer(&format!("/x-codearts-reference/{field}")).and_then(Value::as_str).is_none() {
+            // Provenance: a section of a seed reference (with its title and example line), or a
+            // help-center page and/or an API Explorer definition (spec/README.md, "Operations").
+            let reference = |field: &str| op.pointer(&format!("/x-codearts-reference/{field}")).and_then(Value::as_str);
+            let from_section = reference("section").is_some();
+            let required: &[&str] = if from_section {
+                &["title", "example-request"]
+            } else if reference("page").is_some() {
+                &["title", "edition"]
+            } else {
+                &["explorer", "edition"]
+            };
+            if !from_section && reference("page").is_none() && reference("explorer").is_none() {
+                report.push(format!("{id}: x-codearts-reference needs a section, a page or an explorer definition"));
+            }
+            for field in required {
+                if reference(field).is_none() {
                     report.push(format!("{id}: x-codearts-reference.{field} missing (provenance)"));
                 }
             }
@@ -271,14 +285,23 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
             if responses.get("default").is_some_and(|r| resolve(spec, r).get("content").is_some()) {
                 report.push(format!("{id}: a `default` response with a body (progenitor panics on it)"));
             }
-            for status in &error_statuses {
+            // The seed references list one set of error statuses for every operation; pages and
+            // API Explorer definitions list each operation's own.
+            let listed_errors = responses.keys().filter(|s| s.starts_with('4') || s.starts_with('5')).count();
+            if !from_section && listed_errors == 0 {
+                report.push(format!("{id}: no error status is listed"));
+            }
+            for status in error_statuses.iter().filter(|_| from_section) {
                 if !responses.contains_key(status.as_str()) {
                     report.push(format!("{id}: error status {status} is not listed"));
                 }
             }
             for (status, r) in &responses {
                 if status.starts_with('4') || status.starts_with('5') {
-                    let schema = resolve(spec, r).pointer("/content/application~1json/schema");
+                    let content = resolve(spec, r).get("content").and_then(Value::as_object);
+                    let schema = content
+                        .and_then(|c| c.iter().find(|(mt, _)| mt.starts_with("application/json")))
+                        .and_then(|(_, m)| m.get("schema"));
                     if schema.and_then(|s| s.get("$ref")).and_then(Value::as_str)
                         != Some("#/components/schemas/ErrorResponse")
                     {
@@ -309,6 +332,7 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
             _ => {}
         }
     }
+    untranslated(spec, "", report);
     for kind in ["schemas", "responses", "parameters", "requestBodies"] {
         for (name, s) in spec.pointer(&format!("/components/{kind}")).and_then(Value::as_object).into_iter().flatten() {
             let r = format!("#/components/{kind}/{}", pointer_token(name));
@@ -520,4 +544,30 @@ pub fn request_line_mismatches(op: &Operation, line: &str) -> Vec<Mismatch> {
         }
     }
     out
+}
+
+/// Descriptions are paraphrased in English: no draft marker (`ZH:`) and no CJK text may remain in
+/// the spec's own prose (examples are stored files and keep the vendor's text).
+fn untranslated(node: &Value, at: &str, report: &mut Report) {
+    match node {
+        Value::Object(m) => {
+            for (k, v) in m {
+                untranslated(v, &format!("{at}/{}", pointer_token(k)), report);
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                untranslated(v, &format!("{at}/{i}"), report);
+            }
+        }
+        Value::String(s) => {
+            let cjk = s
+                .chars()
+                .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'));
+            if s.starts_with("ZH:") || cjk {
+                report.push(format!("{at}: untranslated text {:?}", s.chars().take(40).collect::<String>()));
+            }
+        }
+        _ => {}
+    }
 }
