@@ -102,7 +102,7 @@ pub fn load_yaml(path: &Path) -> Result<Value, String> {
     serde_norway::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Every `externalValue` example of request bodies and 200 responses in a spec.
+/// Every `externalValue` example of request bodies and responses in a spec.
 pub fn examples_of(spec: &Value) -> Vec<ExampleRef> {
     let mut out = Vec::new();
     let Some(paths) = spec.get("paths").and_then(Value::as_object) else { return out };
@@ -122,13 +122,15 @@ pub fn examples_of(spec: &Value) -> Vec<ExampleRef> {
                     ));
                 }
             }
-            if let Some(content) = op.pointer("/responses/200/content").and_then(Value::as_object) {
-                for (mt, m) in content {
+            // Every response's examples: the 200 body's, and error bodies' where the source prints them
+            // (an erratum on one of several response examples names its `file`).
+            for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                for (mt, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
                     media.push((
                         Location::Response,
                         mt,
                         m,
-                        format!("{op_ptr}/responses/200/content/{}", pointer_token(mt)),
+                        format!("{op_ptr}/responses/{status}/content/{}", pointer_token(mt)),
                     ));
                 }
             }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// Query parameters that mean an operation pages: it must then declare how.
 const PAGING_PARAMS: [&str; 6] = ["offset", "limit", "page", "page_index", "page_size", "page_no"];
-const KEYS: [&str; 6] = ["page", "first-page", "size", "max-size", "items", "total"];
+const KEYS: [&str; 7] = ["page", "kind", "first-page", "size", "max-size", "items", "total"];
 
 fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
     match node.get("$ref").and_then(Value::as_str) {
@@ -64,34 +64,63 @@ pub fn check(spec: &Value, report: &mut Report) -> usize {
                 report.push(format!("{id}: x-codearts-pagination: unknown key `{key}`"));
             }
             let text = |key: &str| decl.get(key).and_then(Value::as_str);
+            // A page position in the query (`offset`) or in the JSON request body (`body.offset`).
+            let request_body = op
+                .get("requestBody")
+                .and_then(|b| b.get("content"))
+                .and_then(Value::as_object)
+                .and_then(|c| c.iter().find(|(mt, _)| mt.starts_with("application/json")))
+                .and_then(|(_, m)| m.get("schema"));
             for key in ["page", "size"] {
-                match text(key) {
-                    None => report.push(format!("{id}: x-codearts-pagination.{key} missing")),
-                    Some(name) => match param(name).and_then(|p| p.get("schema")).map(|s| type_of(resolve(spec, s))) {
-                        None => report.push(format!(
-                            "{id}: x-codearts-pagination.{key} `{name}` is not a query parameter of the operation"
-                        )),
-                        Some("integer" | "string") => {}
-                        Some(other) => report.push(format!(
-                            "{id}: x-codearts-pagination.{key} `{name}` has type `{other}`, not integer or string"
-                        )),
-                    },
+                let Some(name) = text(key) else {
+                    report.push(format!("{id}: x-codearts-pagination.{key} missing"));
+                    continue;
+                };
+                let (found, what) = match name.strip_prefix("body.") {
+                    Some(field) => (request_body.and_then(|b| walk(spec, b, field)), "a field of the request body"),
+                    None => (param(name).and_then(|p| p.get("schema")).map(|s| resolve(spec, s)), "a query parameter"),
+                };
+                match found.map(type_of) {
+                    None => report
+                        .push(format!("{id}: x-codearts-pagination.{key} `{name}` is not {what} of the operation")),
+                    Some("integer" | "string") => {}
+                    Some(other) => report.push(format!(
+                        "{id}: x-codearts-pagination.{key} `{name}` has type `{other}`, not integer or string"
+                    )),
                 }
             }
-            if !matches!(decl.get("first-page").and_then(Value::as_u64), Some(0 | 1)) {
-                report.push(format!("{id}: x-codearts-pagination.first-page must be 0 or 1"));
+            match text("kind").unwrap_or("page") {
+                // A page number: the first page's number is part of the contract.
+                "page" => {
+                    if !matches!(decl.get("first-page").and_then(Value::as_u64), Some(0 | 1)) {
+                        report.push(format!("{id}: x-codearts-pagination.first-page must be 0 or 1"));
+                    }
+                }
+                // An item offset: the next page starts where this one's items end.
+                "offset" => {
+                    if decl.contains_key("first-page") {
+                        report.push(format!("{id}: x-codearts-pagination.first-page means nothing for kind offset"));
+                    }
+                }
+                other => report.push(format!("{id}: x-codearts-pagination.kind `{other}` is not page or offset")),
             }
             if decl.get("max-size").is_some_and(|v| v.as_u64().is_none_or(|n| n == 0)) {
                 report.push(format!("{id}: x-codearts-pagination.max-size must be a positive integer"));
             }
-            let body = op.pointer("/responses/200/content/application~1json/schema");
+            let body = op
+                .pointer("/responses/200/content")
+                .and_then(Value::as_object)
+                .and_then(|c| c.iter().find(|(mt, _)| mt.starts_with("application/json")))
+                .and_then(|(_, m)| m.get("schema"));
             let Some(body) = body else {
                 report.push(format!("{id}: pages but has no application/json 200 body"));
                 continue;
             };
             match text("items") {
                 None => report.push(format!("{id}: x-codearts-pagination.items missing")),
-                Some(path) => match walk(spec, body, path).map(type_of) {
+                Some(path) => match (if path.is_empty() { Some(resolve(spec, body)) } else { walk(spec, body, path) })
+                    .map(type_of)
+                {
                     Some("array") => {}
                     Some(other) => {
                         report.push(format!("{id}: x-codearts-pagination.items `{path}` is `{other}`, not an array"))
