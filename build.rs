@@ -1,26 +1,24 @@
-//! Feeds each service's OpenAPI document through progenitor. Generated code is never edited by hand;
-//! `cargo xtask regen` writes the same output to `generated/` for review.
+//! Feeds each service's OpenAPI document through the generator (`codearts-codegen`: progenitor plus
+//! the SDK's layer over it). Generated code is never edited by hand; `cargo xtask regen` writes the
+//! same output to `generated/` for review.
 
-#[path = "codegen/mod.rs"]
-mod codegen;
-
+use codearts_codegen::SERVICES;
 use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=codegen/mod.rs");
 
     let mut modules = String::new();
-    for service in codegen::SERVICES {
+    for service in SERVICES {
         println!("cargo:rerun-if-changed={}", service.spec);
         let feature = format!("CARGO_FEATURE_{}", service.feature.to_uppercase().replace('-', "_"));
         if std::env::var_os(feature).is_none() {
             continue;
         }
-        let spec = codegen::load_spec(&root.join(service.spec)).unwrap_or_else(|e| fail(&e));
-        let code = codegen::generate(service, &spec).unwrap_or_else(|e| fail(&e));
+        let spec = codearts_codegen::load_spec(&root.join(service.spec)).unwrap_or_else(|e| fail(&e));
+        let code = codearts_codegen::generate(service, &spec).unwrap_or_else(|e| fail(&e));
         let file = service.generated_file();
         write(&out.join(&file), &code);
         let title = spec.info.title.replace('"', "\\\"");

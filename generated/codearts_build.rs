@@ -10,12 +10,14 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 pub mod types {
     ///Directed acyclic graph of the sub-job builds of a parent build (Table 5-11 result).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildFlowGraph {
         ///Dependencies between sub-jobs.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub edges: ::std::vec::Vec<BuildFlowGraphEdge>,
         ///Build records of the sub-jobs.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub vertices: ::std::vec::Vec<BuildFlowGraphVertex>,
     }
     impl BuildFlowGraph {
@@ -25,6 +27,8 @@ pub mod types {
     }
     ///One dependency between two sub-jobs (Table 5-12 edges).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildFlowGraphEdge {
         ///ID of the dependent sub-job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -40,6 +44,8 @@ pub mod types {
     }
     ///One sub-job build in the graph (Table 5-13 Vertices).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildFlowGraphVertex {
         ///Build duration of the sub-job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -70,6 +76,8 @@ pub mod types {
     }
     ///Answer to creating or updating a build job (Table 4-158 Response body parameters, Table 4-172 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobIdResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -87,6 +95,8 @@ pub mod types {
     }
     ///The job that was created or updated (Table 4-159 result, Table 4-173 result).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobIdResult {
         ///ID of the build job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -99,6 +109,8 @@ pub mod types {
     }
     ///A build job as listed for a project, with the caller's permissions on it (Table 4-40 Job, section 4.5).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobListItem {
         ///Whether the job is disabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -159,13 +171,15 @@ pub mod types {
     }
     ///A build parameter definition (CreateBuildJobParameter: Tables 4-153, 4-167, 4-186, 4-198, 4-205, 4-219, 4-259).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobParameter {
         ///Name of the parameter definition type; hudson.model.StringParameterDefinition when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Fields that make up the build parameter.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub params: ::std::vec::Vec<BuildJobParameterParam>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub params: ::std::option::Option<::std::vec::Vec<BuildJobParameterParam>>,
     }
     impl BuildJobParameter {
         pub fn builder() -> builder::BuildJobParameter {
@@ -174,6 +188,8 @@ pub mod types {
     }
     ///One allowed value of an enumeration parameter (LimitsParam: Tables 4-155, 4-169, 4-188, 4-200, 4-207, 4-221, 4-261).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobParameterLimit {
         ///Whether the option is switched off; the default "0" means the option is in effect.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -192,6 +208,8 @@ pub mod types {
     }
     ///One attribute of a build parameter (CreateBuildJobParameterParam: Tables 4-154, 4-168, 4-187, 4-199, 4-206, 4-220, 4-260).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobParameterParam {
         ///Allowed options of an enumeration parameter.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -210,6 +228,8 @@ pub mod types {
     }
     ///A code source of the build, as sent when creating or updating a job (Table 4-156 CreateBuildJobScm, Table 4-170 UpdateBuildJobScm).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobScm {
         ///Branch to build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -247,6 +267,8 @@ pub mod types {
     }
     ///Answer to a request to disable or to restore a build task (Table 4-137 and Table 4-145 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobStatusChangeResponse {
         ///Status of the operation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -259,6 +281,8 @@ pub mod types {
     }
     ///A build step, as sent when creating or updating a job (Table 4-157 CreateBuildJobSteps, Table 4-171 UpdateBuildJobSteps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobStep {
         ///Whether the step is enabled (Table 4-171 describes this field as "Health Check", which looks like a translation slip).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -281,6 +305,8 @@ pub mod types {
     }
     ///A build step as the service returns it (the response-side CreateBuildJobSteps table: Tables 4-185, 4-204, 4-218 and 4-263), in which no field is mandatory. Named apart from the request-side BuildJobStep of sections 4.18/4.19, whose module_id and name are mandatory.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildJobStepInfo {
         ///Whether the step is enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -305,6 +331,8 @@ pub mod types {
     }
     ///Products of a build (Table 4-111 result).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildOutputInfo {
         ///Image packages, keyed by name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -331,6 +359,8 @@ pub mod types {
     }
     ///One product of a build (Table 4-112 OutPutResult).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildOutputResult {
         ///Build number within the day, restarting at 1 each day.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -361,6 +391,8 @@ pub mod types {
     }
     ///One build record as returned by the v4 record lookup (Table 4-102 result). The table prints the daily build number as daily_build_number; the example and the vendor SDKs use daily_build_num, which this schema follows (see errata).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildRecordDetail {
         ///Branch that was built.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -469,6 +501,8 @@ pub mod types {
     }
     ///One build record as returned by the deprecated v3 record lookup (Table 5-22 result). Same fields as Table 4-102 but duration is a Float here, so the two tables are kept apart. The table prints the daily build number as daily_build_number; the example and the vendor SDKs use daily_build_num, which this schema follows (see errata).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BuildRecordInfo {
         ///Branch that was built.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -577,6 +611,8 @@ pub mod types {
     }
     ///Configuration of the build job to create (Table 4-152 Request body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateBuildJobRequestBody {
         ///Architecture of the machine that runs the build.
         pub arch: ::std::string::String,
@@ -595,13 +631,13 @@ pub mod types {
         ///Name of the build job.
         pub job_name: ::std::string::String,
         ///Parameters of the build run.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parameters: ::std::vec::Vec<BuildJobParameter>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub parameters: ::std::option::Option<::std::vec::Vec<BuildJobParameter>>,
         ///ID of the project the build job belongs to.
         pub project_id: ::std::string::String,
         ///Code sources (SCM) the build uses.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scms: ::std::vec::Vec<BuildJobScm>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub scms: ::std::option::Option<::std::vec::Vec<BuildJobScm>>,
         ///Build steps the job runs.
         pub steps: ::std::vec::Vec<BuildJobStep>,
     }
@@ -612,6 +648,8 @@ pub mod types {
     }
     ///Table 4-196 CreateTemplate. The build steps of a new template; step keys use camel case.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateTemplate {
         ///Build steps of the template.
         pub steps: ::std::vec::Vec<CreateTemplateSteps>,
@@ -623,6 +661,8 @@ pub mod types {
     }
     ///Table 4-197 CreateTemplateSteps. One build step of a new template.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateTemplateSteps {
         ///Whether the step is enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -646,6 +686,8 @@ pub mod types {
     }
     ///Table 4-202 CreateTemplatesItems (also printed as Table 4-216). A stored build template.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateTemplatesItems {
         ///When the template was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -678,7 +720,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Build parameters defined by the template.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub parameters: ::std::vec::Vec<BuildJobParameter>,
         ///Whether the template is public.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -714,6 +756,8 @@ pub mod types {
     }
     ///Table 4-195 Request body parameters (section 4.21). The template to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateTemplatesRequestBody {
         ///Description of the template.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -721,8 +765,8 @@ pub mod types {
         ///Name of the template.
         pub name: ::std::string::String,
         ///Build parameters of the template.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parameters: ::std::vec::Vec<BuildJobParameter>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub parameters: ::std::option::Option<::std::vec::Vec<BuildJobParameter>>,
         pub template: CreateTemplate,
         ///Tool type of the template.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -735,6 +779,8 @@ pub mod types {
     }
     ///Table 4-201 Response body parameters (section 4.21). The table types result as a plain Object; the section describes that object in Table 4-202 CreateTemplatesItems, which is what the example shows.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateTemplatesResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -752,6 +798,8 @@ pub mod types {
     }
     ///Answer to a request to delete a build task (Table 4-128 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeleteBuildJobResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<DeleteBuildJobResult>,
@@ -766,6 +814,8 @@ pub mod types {
     }
     ///Identifiers of the deleted build task (Table 4-129 result).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeleteBuildJobResult {
         ///ID of the build task.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -781,12 +831,14 @@ pub mod types {
     }
     ///Table 4-215 Response body parameters (section 4.22). Body of a successful template deletion.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeleteTemplatesResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///Template records returned by the call.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub result: ::std::vec::Vec<CreateTemplatesItems>,
         ///Status of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -799,6 +851,8 @@ pub mod types {
     }
     ///The error body every operation answers with (section 3.3 and 7.2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Error code, e.g. CB.00060200 (CodeArts Build) or APIGW.0301 (API gateway).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -814,6 +868,8 @@ pub mod types {
     }
     ///One step of a build (Table 4-68 build_steps, section 4.8).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct HistoryBuildStep {
         ///Time the step took, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -832,6 +888,8 @@ pub mod types {
     }
     ///Configuration of a build job as returned by the service; the fields of the create body, all optional (Table 4-258 CreateBuildJobRequestBody).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct JobConfig {
         ///Architecture of the machine that runs the build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -855,16 +913,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_name: ::std::option::Option<::std::string::String>,
         ///Parameters of the build run.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub parameters: ::std::vec::Vec<BuildJobParameter>,
         ///ID of the project the build job belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub project_id: ::std::option::Option<::std::string::String>,
         ///Code sources (SCM) the build uses.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub scms: ::std::vec::Vec<JobConfigScm>,
         ///Build steps the job runs.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub steps: ::std::vec::Vec<BuildJobStepInfo>,
     }
     impl JobConfig {
@@ -874,6 +932,8 @@ pub mod types {
     }
     ///A code source of a build job as returned by the service (Table 4-262 CreateBuildJobScm).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct JobConfigScm {
         ///Branch to build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -913,6 +973,8 @@ pub mod types {
     }
     ///One build record (Table 4-15 HistoryRecord, section 4.2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct JobHistoryRecord {
         ///Build number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -940,6 +1002,8 @@ pub mod types {
     }
     ///One build record with its code and trigger information (Table 4-5 history_records, section 4.1).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct JobPeriodHistoryRecord {
         ///Code branch that was built.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -982,6 +1046,8 @@ pub mod types {
     }
     ///Configuration of a build job (Table 4-257 Response body parameters). Table 4-257 types result as a plain Object; the section describes that object in Table 4-258, which the spec uses (JobConfig).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListJobConfigResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -999,12 +1065,14 @@ pub mod types {
     }
     ///Notification settings of a build task (Table 4-229 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListNoticeResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///One entry per notification channel.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub result: ::std::vec::Vec<QueryJobNoticeItems>,
         ///Status of the call (the example shows "success").
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1017,6 +1085,8 @@ pub mod types {
     }
     ///Table 4-181 Response body parameters (section 4.20). Body of a successful template query. Table 4-181 types result as a plain Object; the section describes that object in Table 4-182 QueryTemplatesResult, which the spec uses.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListTemplatesResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1034,6 +1104,8 @@ pub mod types {
     }
     ///Object form of result that the examples of sections 4.24 and 4.25 show; no table of the reference documents it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NoticeJobResult {
         ///ID of the build task the notification belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1046,6 +1118,8 @@ pub mod types {
     }
     ///Result of updating or disabling a notification (Table 4-239 and Table 4-248 Response body parameters, which are identical).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NoticeOperationResponse {
         ///Error message, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1065,6 +1139,8 @@ pub mod types {
     ///Result of the call. The tables type it as a string; the examples of both sections show an object holding the build task's job_id (see errata), so both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum NoticeOperationResponseResult {
         String(::std::string::String),
         NoticeJobResult(NoticeJobResult),
@@ -1076,6 +1152,8 @@ pub mod types {
     }
     ///Settings of one notification channel (Table 4-230 QueryJobNoticeItems).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueryJobNoticeItems {
         ///Whether each build event triggers a notification, keyed by event name (the example shows buildJobFail, updateConfigJob, buildJobSuccess, deleteJob and forbiddenJob).
         #[serde(
@@ -1097,9 +1175,11 @@ pub mod types {
     }
     ///Table 4-184 QueryTemplate (also printed as Tables 4-203 and 4-217). The build steps of a stored template; step keys use camel case.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueryTemplate {
         ///Build steps of the template.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub steps: ::std::vec::Vec<BuildJobStepInfo>,
     }
     impl QueryTemplate {
@@ -1109,6 +1189,8 @@ pub mod types {
     }
     ///Table 4-183 QueryTemplatesItems. A build template as returned by the template query.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueryTemplatesItems {
         ///When the template was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1144,7 +1226,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nick_name: ::std::option::Option<::std::string::String>,
         ///Build parameters defined by the template.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub parameters: ::std::vec::Vec<BuildJobParameter>,
         ///Whether the template is public.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1180,9 +1262,11 @@ pub mod types {
     }
     ///Table 4-182 QueryTemplatesResult. One page of templates and the total count.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct QueryTemplatesResult {
         ///Templates on this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub items: ::std::vec::Vec<QueryTemplatesItems>,
         ///Number of templates found.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1195,6 +1279,8 @@ pub mod types {
     }
     ///One custom build parameter (Table 4-48 ParameterItem, section 4.6).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunJobParameterItem {
         ///Name of the parameter.
         pub name: ::std::string::String,
@@ -1208,12 +1294,14 @@ pub mod types {
     }
     ///Build job to run and its run-time inputs (Table 4-47 Request body parameters, section 4.6).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunJobRequestBody {
         ///Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
         pub job_id: ::std::string::String,
         ///Custom parameters passed to the build.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parameter: ::std::vec::Vec<RunJobParameterItem>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub parameter: ::std::option::Option<::std::vec::Vec<RunJobParameterItem>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scm: ::std::option::Option<RunJobScm>,
     }
@@ -1224,6 +1312,8 @@ pub mod types {
     }
     ///Identifiers of the started build (Table 4-50 Response body parameters, section 4.6).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunJobResponse {
         ///Actual build number of the run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1242,6 +1332,8 @@ pub mod types {
     }
     ///Code revision to build (Table 4-49 Scm, section 4.6).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunJobScm {
         ///Code commit ID to build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1257,6 +1349,8 @@ pub mod types {
     }
     ///Body of the ShowFlowGraph response (Table 5-10 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowFlowGraphResponse {
         ///Error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1277,12 +1371,14 @@ pub mod types {
     }
     ///Details of one build of a job (Table 4-67 Response body parameters, section 4.8).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowHistoryDetailsResponse {
         ///Build number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub build_number: ::std::option::Option<i32>,
         ///The build steps shown on the build page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub build_steps: ::std::vec::Vec<HistoryBuildStep>,
         ///Name of the build job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1310,9 +1406,11 @@ pub mod types {
     }
     ///Build jobs of a project (Table 4-39 Response body parameters, section 4.5).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowJobListByProjectIdResponse {
         ///The build jobs of the requested page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub jobs: ::std::vec::Vec<BuildJobListItem>,
         ///Total number of matching build jobs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1325,6 +1423,8 @@ pub mod types {
     }
     ///Running status of a build job (Table 4-30 Response body parameters, section 4.4).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowJobStatusResponse {
         ///Execution status of the job as reported by the service.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1337,6 +1437,8 @@ pub mod types {
     }
     ///Build success statistics of a job within a date range (Table 4-77 Response body parameters, section 4.9).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowJobSuccessRatioResponse {
         ///Number of successful builds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1355,6 +1457,8 @@ pub mod types {
     }
     ///Latest successful build record for a code repository (Table 4-59 Response body parameters, section 4.7).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowLastHistoryResponse {
         ///Build number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1388,9 +1492,11 @@ pub mod types {
     }
     ///Build records of a job for the last days (Table 4-14 Response body parameters, section 4.2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowListHistoryResponse {
         ///The build records of the requested page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub history_records: ::std::vec::Vec<JobHistoryRecord>,
         ///Total number of matching build records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1403,9 +1509,11 @@ pub mod types {
     }
     ///Build records of a job within a date range (Table 4-4 Response body parameters, section 4.1).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowListPeriodHistoryResponse {
         ///The build records of the requested page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub history_records: ::std::vec::Vec<JobPeriodHistoryRecord>,
         ///Total number of matching build records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1418,6 +1526,8 @@ pub mod types {
     }
     ///Body of the ShowOutputInfo response (Table 4-110 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowOutputInfoResponse {
         ///Error details, if any (free-form object).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1437,6 +1547,8 @@ pub mod types {
     }
     ///Body of the ShowRecordDetail response (Table 4-101 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowRecordDetailResponse {
         ///Error details, if any (free-form object).
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -1454,6 +1566,8 @@ pub mod types {
     }
     ///Body of the ShowRecordInfo response (Table 5-21 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShowRecordInfoResponse {
         ///Error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1474,6 +1588,8 @@ pub mod types {
     }
     ///Answer to a request to stop a build (Table 4-120 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StopBuildJobResponse {
         ///Result message of the stop request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1489,6 +1605,8 @@ pub mod types {
     }
     ///Identifies the build to stop (Table 5-29 Request body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StopJobRequestBody {
         ///Build number of the task, given as a string; the first build is 1 and each further build adds 1.
         pub build_no: ::std::string::String,
@@ -1502,6 +1620,8 @@ pub mod types {
     }
     ///Answer to the deprecated stop request (Table 5-30 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct StopJobResponse {
         ///True when the build was stopped.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1514,6 +1634,8 @@ pub mod types {
     }
     ///New configuration of an existing build job (Table 4-166 Request body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateBuildJobRequestBody {
         ///Architecture of the machine that runs the build.
         pub arch: ::std::string::String,
@@ -1534,13 +1656,13 @@ pub mod types {
         ///Name of the build job.
         pub job_name: ::std::string::String,
         ///Parameters of the build run.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub parameters: ::std::vec::Vec<BuildJobParameter>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub parameters: ::std::option::Option<::std::vec::Vec<BuildJobParameter>>,
         ///ID of the project the build job belongs to.
         pub project_id: ::std::string::String,
         ///Code sources (SCM) the build uses.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub scms: ::std::vec::Vec<BuildJobScm>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub scms: ::std::option::Option<::std::vec::Vec<BuildJobScm>>,
         ///Build steps the job runs.
         pub steps: ::std::vec::Vec<BuildJobStep>,
     }
@@ -1551,6 +1673,8 @@ pub mod types {
     }
     ///Notification settings to apply (Table 4-238 Request body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateNoticeRequestBody {
         ///Names of the build events that should trigger a notification.
         pub enabled_event_type_names: ::std::vec::Vec<::std::string::String>,
@@ -2337,7 +2461,7 @@ pub mod types {
                 ::std::string::String,
             >,
             params: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobParameterParam>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobParameterParam>>,
                 ::std::string::String,
             >,
         }
@@ -2365,7 +2489,7 @@ pub mod types {
             pub fn params<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::BuildJobParameterParam>,
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobParameterParam>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4695,7 +4819,7 @@ pub mod types {
                 ::std::string::String,
             >,
             parameters: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobParameter>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
                 ::std::string::String,
             >,
             project_id: ::std::result::Result<
@@ -4703,7 +4827,7 @@ pub mod types {
                 ::std::string::String,
             >,
             scms: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobScm>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobScm>>,
                 ::std::string::String,
             >,
             steps: ::std::result::Result<
@@ -4806,7 +4930,9 @@ pub mod types {
             }
             pub fn parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobParameter>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
@@ -4830,7 +4956,9 @@ pub mod types {
             }
             pub fn scms<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobScm>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobScm>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scms = value
@@ -5455,7 +5583,7 @@ pub mod types {
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             parameters: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobParameter>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
                 ::std::string::String,
             >,
             template: ::std::result::Result<
@@ -5505,7 +5633,9 @@ pub mod types {
             }
             pub fn parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobParameter>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
@@ -7902,7 +8032,7 @@ pub mod types {
         pub struct RunJobRequestBody {
             job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             parameter: ::std::result::Result<
-                ::std::vec::Vec<super::RunJobParameterItem>,
+                ::std::option::Option<::std::vec::Vec<super::RunJobParameterItem>>,
                 ::std::string::String,
             >,
             scm: ::std::result::Result<
@@ -7934,7 +8064,9 @@ pub mod types {
             }
             pub fn parameter<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::RunJobParameterItem>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::RunJobParameterItem>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameter = value
@@ -9379,7 +9511,7 @@ pub mod types {
                 ::std::string::String,
             >,
             parameters: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobParameter>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
                 ::std::string::String,
             >,
             project_id: ::std::result::Result<
@@ -9387,7 +9519,7 @@ pub mod types {
                 ::std::string::String,
             >,
             scms: ::std::result::Result<
-                ::std::vec::Vec<super::BuildJobScm>,
+                ::std::option::Option<::std::vec::Vec<super::BuildJobScm>>,
                 ::std::string::String,
             >,
             steps: ::std::result::Result<
@@ -9503,7 +9635,9 @@ pub mod types {
             }
             pub fn parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobParameter>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobParameter>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
@@ -9527,7 +9661,9 @@ pub mod types {
             }
             pub fn scms<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::BuildJobScm>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::BuildJobScm>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scms = value
@@ -9711,6 +9847,143 @@ pub mod types {
             }
         }
     }
+    impl BuildJobScm {
+        ///A value with its required fields (`url`, `scm_type`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            url: impl ::std::convert::Into<::std::string::String>,
+            scm_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                url: url.into(),
+                scm_type: scm_type.into(),
+                branch: ::std::default::Default::default(),
+                build_type: ::std::default::Default::default(),
+                depth: ::std::default::Default::default(),
+                end_point_id: ::std::default::Default::default(),
+                is_auto_build: ::std::default::Default::default(),
+                repo_id: ::std::default::Default::default(),
+                source: ::std::default::Default::default(),
+                web_url: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl BuildJobStep {
+        ///A value with its required fields (`module_id`, `name`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            module_id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                module_id: module_id.into(),
+                name: name.into(),
+                enable: ::std::default::Default::default(),
+                properties: ::std::default::Default::default(),
+                version: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl CreateBuildJobRequestBody {
+        ///A value with its required fields (`arch`, `project_id`, `job_name`, `steps`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            arch: impl ::std::convert::Into<::std::string::String>,
+            project_id: impl ::std::convert::Into<::std::string::String>,
+            job_name: impl ::std::convert::Into<::std::string::String>,
+            steps: ::std::vec::Vec<BuildJobStep>,
+        ) -> Self {
+            Self {
+                arch: arch.into(),
+                project_id: project_id.into(),
+                job_name: job_name.into(),
+                steps,
+                auto_update_sub_module: ::std::default::Default::default(),
+                build_config_type: ::std::default::Default::default(),
+                flavor: ::std::default::Default::default(),
+                host_type: ::std::default::Default::default(),
+                parameters: ::std::default::Default::default(),
+                scms: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl CreateTemplate {
+        ///A value with its required fields (`steps`); the optional ones are unset (set them with `builder()`).
+        pub fn new(steps: ::std::vec::Vec<CreateTemplateSteps>) -> Self {
+            Self { steps }
+        }
+    }
+    impl CreateTemplateSteps {
+        ///A value with its required fields (`module_id`); the optional ones are unset (set them with `builder()`).
+        pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                module_id: module_id.into(),
+                enable: ::std::default::Default::default(),
+                name: ::std::default::Default::default(),
+                properties: ::std::default::Default::default(),
+                version: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl CreateTemplatesRequestBody {
+        ///A value with its required fields (`template`, `name`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            template: CreateTemplate,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                template,
+                name: name.into(),
+                description: ::std::default::Default::default(),
+                parameters: ::std::default::Default::default(),
+                tool_type: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl RunJobParameterItem {
+        ///A value with its required fields (`name`, `value`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                name: name.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl RunJobRequestBody {
+        ///A value with its required fields (`job_id`); the optional ones are unset (set them with `builder()`).
+        pub fn new(job_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                job_id: job_id.into(),
+                parameter: ::std::default::Default::default(),
+                scm: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl StopJobRequestBody {
+        ///A value with its required fields (`job_id`, `build_no`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            job_id: impl ::std::convert::Into<::std::string::String>,
+            build_no: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                job_id: job_id.into(),
+                build_no: build_no.into(),
+            }
+        }
+    }
+    impl UpdateNoticeRequestBody {
+        ///A value with its required fields (`notice_type`, `enabled_event_type_names`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            notice_type: impl ::std::convert::Into<::std::string::String>,
+            enabled_event_type_names: ::std::vec::Vec<::std::string::String>,
+        ) -> Self {
+            Self {
+                notice_type: notice_type.into(),
+                enabled_event_type_names,
+                param_config: ::std::default::Default::default(),
+            }
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for CodeArts Build
@@ -9779,6 +10052,178 @@ const _: () = {
     {}
 };
 impl Client {
+    /**Run a build job
+
+Starts a build of the given job, optionally passing custom build parameters and a code tag or commit to build.
+
+Sends a `POST` request to `/v3/jobs/build`
+
+```ignore
+let response = client.run_job()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn run_job(&self) -> builder::RunJob<'_> {
+        builder::RunJob::new(self)
+    }
+    /**Create a build job
+
+Creates a build job in a CodeArts project from an executor setup, the code sources to check out, the build parameters and the build steps to run. The answer carries the ID of the new job.
+
+Sends a `POST` request to `/v3/jobs/create`
+
+```ignore
+let response = client.create_build_job()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_build_job(&self) -> builder::CreateBuildJob<'_> {
+        builder::CreateBuildJob::new(self)
+    }
+    /**Turn off one notification channel of a build task
+
+Disables the notifications a build task sends through the channel given in the notice_type query parameter.
+
+Sends a `POST` request to `/v3/jobs/notice/{job_id}/disable`
+
+Arguments:
+- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
+- `notice_type`: Notification channel to turn off: message, email or DingTalk.
+```ignore
+let response = client.disable_notice()
+    .job_id(job_id)
+    .notice_type(notice_type)
+    .send()
+    .await;
+```*/
+    pub fn disable_notice(&self) -> builder::DisableNotice<'_> {
+        builder::DisableNotice::new(self)
+    }
+    /**List the notification settings of a build task
+
+Returns, for each notification channel configured on a build task, which build events trigger a notification and the channel's parameter configuration.
+
+Sends a `GET` request to `/v3/jobs/notice/{job_id}/query`
+
+Arguments:
+- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
+```ignore
+let response = client.list_notice()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    pub fn list_notice(&self) -> builder::ListNotice<'_> {
+        builder::ListNotice::new(self)
+    }
+    /**Update the notification settings of a build task
+
+Sets, for one notification channel of a build task, the build events that trigger a notification, optionally with the channel's parameter configuration. The reference shows no example request body for this operation.
+
+Sends a `POST` request to `/v3/jobs/notice/{job_id}/update`
+
+Arguments:
+- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
+- `body`
+```ignore
+let response = client.update_notice()
+    .job_id(job_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_notice(&self) -> builder::UpdateNotice<'_> {
+        builder::UpdateNotice::new(self)
+    }
+    /**Stop a running build (deprecated)
+
+Stops a build identified in the request body by task ID and build number. The reference marks this operation as to be taken offline; use StopBuildJob instead.
+
+Sends a `POST` request to `/v3/jobs/stop`
+
+```ignore
+let response = client.stop_job()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn stop_job(&self) -> builder::StopJob<'_> {
+        builder::StopJob::new(self)
+    }
+    /**Update a build job
+
+Replaces the configuration of an existing build job, named by the job_id field of the body, with the executor setup, code sources, build parameters and build steps given. The answer carries the job's ID.
+
+Sends a `POST` request to `/v3/jobs/update`
+
+```ignore
+let response = client.update_build_job()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_build_job(&self) -> builder::UpdateBuildJob<'_> {
+        builder::UpdateBuildJob::new(self)
+    }
+    /**Delete a build task
+
+Deletes a build task. The answer carries a status and the IDs of the deleted task and of its project.
+
+Sends a `POST` request to `/v3/jobs/{job_id}/delete`
+
+Arguments:
+- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
+```ignore
+let response = client.delete_build_job()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_build_job(&self) -> builder::DeleteBuildJob<'_> {
+        builder::DeleteBuildJob::new(self)
+    }
+    /**Disable a build task
+
+Disables a build task so that it cannot be run until it is restored. The answer carries only a status string.
+
+Sends a `POST` request to `/v3/jobs/{job_id}/disable`
+
+Arguments:
+- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
+```ignore
+let response = client.disable_build_job()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    pub fn disable_build_job(&self) -> builder::DisableBuildJob<'_> {
+        builder::DisableBuildJob::new(self)
+    }
+    /**List the recent build history of a job
+
+Returns one page of the build records of a build job for the last given number of days (at most 30).
+
+Sends a `GET` request to `/v3/jobs/{job_id}/history`
+
+Arguments:
+- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
+- `interval`: Number of days back from today to cover; at most 30.
+- `limit`: Number of records per page; at most 100.
+- `offset`: Page number at which the query starts; 0 or greater.
+```ignore
+let response = client.show_list_history()
+    .job_id(job_id)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn show_list_history(&self) -> builder::ShowListHistory<'_> {
+        builder::ShowListHistory::new(self)
+    }
     /**List the build history of a job within a date range
 
 Returns one page of the build records of a build job whose start falls between a start date and an end date. The date range may span at most 30 days.
@@ -9804,28 +10249,174 @@ let response = client.show_list_period_history()
     pub fn show_list_period_history(&self) -> builder::ShowListPeriodHistory<'_> {
         builder::ShowListPeriodHistory::new(self)
     }
-    /**List the recent build history of a job
+    /**Get the configuration of a build job
 
-Returns one page of the build records of a build job for the last given number of days (at most 30).
+Returns how a build job is configured (architecture, executor flavor, code sources, build parameters and build steps), in the same layout as the body that creates a job. The optional get_all_parameters flag asks for the complete set of parameters.
 
-Sends a `GET` request to `/v3/jobs/{job_id}/history`
+Sends a `GET` request to `/v3/jobs/{job_id}/query`
 
 Arguments:
-- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
-- `interval`: Number of days back from today to cover; at most 30.
-- `limit`: Number of records per page; at most 100.
-- `offset`: Page number at which the query starts; 0 or greater.
+- `job_id`: ID of the build job: the 32-character string of letters and digits that ends the browser URL while the job is being edited.
+- `get_all_parameters`: Whether the answer includes the complete set of parameters (true or false).
 ```ignore
-let response = client.show_list_history()
+let response = client.list_job_config()
     .job_id(job_id)
-    .interval(interval)
-    .limit(limit)
-    .offset(offset)
+    .get_all_parameters(get_all_parameters)
     .send()
     .await;
 ```*/
-    pub fn show_list_history(&self) -> builder::ShowListHistory<'_> {
-        builder::ShowListHistory::new(self)
+    pub fn list_job_config(&self) -> builder::ListJobConfig<'_> {
+        builder::ListJobConfig::new(self)
+    }
+    /**Restore (re-enable) a disabled build task
+
+Re-enables a build task that was previously disabled, so that it can run again. The answer carries only a status string.
+
+Sends a `POST` request to `/v3/jobs/{job_id}/recover`
+
+Arguments:
+- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
+```ignore
+let response = client.enable_build_job()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    pub fn enable_build_job(&self) -> builder::EnableBuildJob<'_> {
+        builder::EnableBuildJob::new(self)
+    }
+    /**Get the running status of a build job
+
+Tells whether the given build job is currently running.
+
+Sends a `GET` request to `/v3/jobs/{job_id}/status`
+
+Arguments:
+- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
+```ignore
+let response = client.show_job_status()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    pub fn show_job_status(&self) -> builder::ShowJobStatus<'_> {
+        builder::ShowJobStatus::new(self)
+    }
+    /**Get the build success rate of a job within a date range
+
+Counts the builds of a build job between a start date and an end date, how many succeeded, and the resulting success rate.
+
+Sends a `GET` request to `/v3/jobs/{job_id}/success-ratio`
+
+Arguments:
+- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
+- `end_time`: End date of the range, formatted yyyy-MM-dd.
+- `start_time`: Start date of the range, formatted yyyy-MM-dd.
+```ignore
+let response = client.show_job_success_ratio()
+    .job_id(job_id)
+    .end_time(end_time)
+    .start_time(start_time)
+    .send()
+    .await;
+```*/
+    pub fn show_job_success_ratio(&self) -> builder::ShowJobSuccessRatio<'_> {
+        builder::ShowJobSuccessRatio::new(self)
+    }
+    /**Get the products of one build
+
+Lists what one build of a job produced: its product package, its second-party packages and its images, each with name, version, type and storage path.
+
+Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/output-info`
+
+Arguments:
+- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
+- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
+```ignore
+let response = client.show_output_info()
+    .job_id(job_id)
+    .build_no(build_no)
+    .send()
+    .await;
+```*/
+    pub fn show_output_info(&self) -> builder::ShowOutputInfo<'_> {
+        builder::ShowOutputInfo::new(self)
+    }
+    /**Get the record of one build (deprecated v3)
+
+Older v3 form of the build record lookup by job ID and build number, with a success/message/err_code envelope. The reference lists it among the APIs to be taken offline; use ShowRecordDetail (GET /v4/jobs/{job_id}/{build_no}/record-info).
+
+Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/record-info`
+
+Arguments:
+- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
+- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
+```ignore
+let response = client.show_record_info()
+    .job_id(job_id)
+    .build_no(build_no)
+    .send()
+    .await;
+```*/
+    pub fn show_record_info(&self) -> builder::ShowRecordInfo<'_> {
+        builder::ShowRecordInfo::new(self)
+    }
+    /**Stop a running build
+
+Stops the given build (run number) of a build task. The answer says whether the stop succeeded.
+
+Sends a `POST` request to `/v3/jobs/{job_id}/{build_no}/stop`
+
+Arguments:
+- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
+- `build_no`: Build number of the task; the first build is 1 and each further build adds 1.
+```ignore
+let response = client.stop_build_job()
+    .job_id(job_id)
+    .build_no(build_no)
+    .send()
+    .await;
+```*/
+    pub fn stop_build_job(&self) -> builder::StopBuildJob<'_> {
+        builder::StopBuildJob::new(self)
+    }
+    /**Get the details of one build of a job
+
+Returns the details of one build of a build job, including the parameters it ran with (sensitive values masked) and its visible build steps.
+
+Sends a `GET` request to `/v3/jobs/{job_id}/{build_number}/history-details`
+
+Arguments:
+- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
+- `build_number`: Build number of the job; starts at 1 and grows by 1 with each build.
+```ignore
+let response = client.show_history_details()
+    .job_id(job_id)
+    .build_number(build_number)
+    .send()
+    .await;
+```*/
+    pub fn show_history_details(&self) -> builder::ShowHistoryDetails<'_> {
+        builder::ShowHistoryDetails::new(self)
+    }
+    /**Get the last successful build of a code repository
+
+Returns the most recent successful build record, within a project, of the build jobs that use the named code repository.
+
+Sends a `GET` request to `/v3/jobs/{project_id}/last-history`
+
+Arguments:
+- `project_id`: CodeArts project ID, 32 characters of digits and lowercase letters.
+- `repository_name`: Name of the code repository; Chinese characters are not accepted.
+```ignore
+let response = client.show_last_history()
+    .project_id(project_id)
+    .repository_name(repository_name)
+    .send()
+    .await;
+```*/
+    pub fn show_last_history(&self) -> builder::ShowLastHistory<'_> {
+        builder::ShowLastHistory::new(self)
     }
     /**Download a keystore file of a tenant
 
@@ -9846,22 +10437,75 @@ let response = client.download_keystore()
     pub fn download_keystore(&self) -> builder::DownloadKeystore<'_> {
         builder::DownloadKeystore::new(self)
     }
-    /**Get the running status of a build job
+    /**Create a build template
 
-Tells whether the given build job is currently running.
+Saves a custom build template made of build steps and, optionally, build parameters, and returns the stored template.
 
-Sends a `GET` request to `/v3/jobs/{job_id}/status`
+Sends a `POST` request to `/v3/templates/create`
 
-Arguments:
-- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
 ```ignore
-let response = client.show_job_status()
-    .job_id(job_id)
+let response = client.create_templates()
+    .body(body)
     .send()
     .await;
 ```*/
-    pub fn show_job_status(&self) -> builder::ShowJobStatus<'_> {
-        builder::ShowJobStatus::new(self)
+    pub fn create_templates(&self) -> builder::CreateTemplates<'_> {
+        builder::CreateTemplates::new(self)
+    }
+    /**List build templates
+
+Returns one page of the caller's build templates, with each template's steps and build parameters. The name parameter narrows the list by a fuzzy match on the template name.
+
+Sends a `GET` request to `/v3/templates/query`
+
+Arguments:
+- `name`: Part of a template name; templates whose name matches it loosely are returned.
+- `page`: Index of the page to return.
+- `page_size`: Number of templates on one page, at most 100.
+```ignore
+let response = client.list_templates()
+    .name(name)
+    .page(page)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_templates(&self) -> builder::ListTemplates<'_> {
+        builder::ListTemplates::new(self)
+    }
+    /**Delete a build template
+
+Removes the custom build template identified by its UUID. The reference prints no example response for this operation.
+
+Sends a `DELETE` request to `/v3/templates/{uuid}/delete`
+
+Arguments:
+- `uuid`: UUID of the template to delete.
+```ignore
+let response = client.delete_templates()
+    .uuid(uuid)
+    .send()
+    .await;
+```*/
+    pub fn delete_templates(&self) -> builder::DeleteTemplates<'_> {
+        builder::DeleteTemplates::new(self)
+    }
+    /**Get the sub-job graph of a parent build (deprecated)
+
+Returns the sub-job builds started by a parent build record as a directed acyclic graph: vertices are the sub-job build records with status and timing, edges are the dependencies between them. The reference lists it among the APIs to be taken offline. No current operation returns the graph itself; the closest is ShowRecordDetail, which gives the status, timing and parent record ID of each build record, so the successor is ShowRecordDetail.
+
+Sends a `GET` request to `/v3/{build_flow_record_id}/flow-graph`
+
+Arguments:
+- `build_flow_record_id`: Build record ID of the parent job whose sub-jobs form the graph.
+```ignore
+let response = client.show_flow_graph()
+    .build_flow_record_id(build_flow_record_id)
+    .send()
+    .await;
+```*/
+    pub fn show_flow_graph(&self) -> builder::ShowFlowGraph<'_> {
+        builder::ShowFlowGraph::new(self)
     }
     /**List the build jobs of a project
 
@@ -9884,79 +10528,41 @@ let response = client.show_job_list_by_project_id()
     pub fn show_job_list_by_project_id(&self) -> builder::ShowJobListByProjectId<'_> {
         builder::ShowJobListByProjectId::new(self)
     }
-    /**Run a build job
+    /**Download the full log of a build (deprecated v3)
 
-Starts a build of the given job, optionally passing custom build parameters and a code tag or commit to build.
+Older v3 download of the complete log of a build record. The reference lists it among the APIs to be taken offline; use DownloadBuildLog (GET /v4/{record_id}/download-log), which also offers a log level.
 
-Sends a `POST` request to `/v3/jobs/build`
+Sends a `GET` request to `/v3/{record_id}/download-log`
 
+Arguments:
+- `record_id`: ID of the build record, 36 characters (digits, lowercase letters and hyphens).
 ```ignore
-let response = client.run_job()
-    .body(body)
+let response = client.download_log_by_record_id()
+    .record_id(record_id)
     .send()
     .await;
 ```*/
-    pub fn run_job(&self) -> builder::RunJob<'_> {
-        builder::RunJob::new(self)
+    pub fn download_log_by_record_id(&self) -> builder::DownloadLogByRecordId<'_> {
+        builder::DownloadLogByRecordId::new(self)
     }
-    /**Get the last successful build of a code repository
+    /**Get the record of one build
 
-Returns the most recent successful build record, within a project, of the build jobs that use the named code repository.
+Returns the build record identified by a job ID and build number: the repository, branch and commit that were built, how the build was triggered, its status, its timestamps and duration, and the executor it ran on.
 
-Sends a `GET` request to `/v3/jobs/{project_id}/last-history`
+Sends a `GET` request to `/v4/jobs/{job_id}/{build_no}/record-info`
 
 Arguments:
-- `project_id`: CodeArts project ID, 32 characters of digits and lowercase letters.
-- `repository_name`: Name of the code repository; Chinese characters are not accepted.
+- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
+- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
 ```ignore
-let response = client.show_last_history()
-    .project_id(project_id)
-    .repository_name(repository_name)
-    .send()
-    .await;
-```*/
-    pub fn show_last_history(&self) -> builder::ShowLastHistory<'_> {
-        builder::ShowLastHistory::new(self)
-    }
-    /**Get the details of one build of a job
-
-Returns the details of one build of a build job, including the parameters it ran with (sensitive values masked) and its visible build steps.
-
-Sends a `GET` request to `/v3/jobs/{job_id}/{build_number}/history-details`
-
-Arguments:
-- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
-- `build_number`: Build number of the job; starts at 1 and grows by 1 with each build.
-```ignore
-let response = client.show_history_details()
+let response = client.show_record_detail()
     .job_id(job_id)
-    .build_number(build_number)
+    .build_no(build_no)
     .send()
     .await;
 ```*/
-    pub fn show_history_details(&self) -> builder::ShowHistoryDetails<'_> {
-        builder::ShowHistoryDetails::new(self)
-    }
-    /**Get the build success rate of a job within a date range
-
-Counts the builds of a build job between a start date and an end date, how many succeeded, and the resulting success rate.
-
-Sends a `GET` request to `/v3/jobs/{job_id}/success-ratio`
-
-Arguments:
-- `job_id`: Build job ID, the 32-character alphanumeric string at the end of the job's edit page URL.
-- `end_time`: End date of the range, formatted yyyy-MM-dd.
-- `start_time`: Start date of the range, formatted yyyy-MM-dd.
-```ignore
-let response = client.show_job_success_ratio()
-    .job_id(job_id)
-    .end_time(end_time)
-    .start_time(start_time)
-    .send()
-    .await;
-```*/
-    pub fn show_job_success_ratio(&self) -> builder::ShowJobSuccessRatio<'_> {
-        builder::ShowJobSuccessRatio::new(self)
+    pub fn show_record_detail(&self) -> builder::ShowRecordDetail<'_> {
+        builder::ShowRecordDetail::new(self)
     }
     /**Download the full log of a build
 
@@ -9998,339 +10604,6 @@ let response = client.download_task_log()
     pub fn download_task_log(&self) -> builder::DownloadTaskLog<'_> {
         builder::DownloadTaskLog::new(self)
     }
-    /**Get the record of one build
-
-Returns the build record identified by a job ID and build number: the repository, branch and commit that were built, how the build was triggered, its status, its timestamps and duration, and the executor it ran on.
-
-Sends a `GET` request to `/v4/jobs/{job_id}/{build_no}/record-info`
-
-Arguments:
-- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
-- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
-```ignore
-let response = client.show_record_detail()
-    .job_id(job_id)
-    .build_no(build_no)
-    .send()
-    .await;
-```*/
-    pub fn show_record_detail(&self) -> builder::ShowRecordDetail<'_> {
-        builder::ShowRecordDetail::new(self)
-    }
-    /**Get the products of one build
-
-Lists what one build of a job produced: its product package, its second-party packages and its images, each with name, version, type and storage path.
-
-Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/output-info`
-
-Arguments:
-- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
-- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
-```ignore
-let response = client.show_output_info()
-    .job_id(job_id)
-    .build_no(build_no)
-    .send()
-    .await;
-```*/
-    pub fn show_output_info(&self) -> builder::ShowOutputInfo<'_> {
-        builder::ShowOutputInfo::new(self)
-    }
-    /**Stop a running build
-
-Stops the given build (run number) of a build task. The answer says whether the stop succeeded.
-
-Sends a `POST` request to `/v3/jobs/{job_id}/{build_no}/stop`
-
-Arguments:
-- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
-- `build_no`: Build number of the task; the first build is 1 and each further build adds 1.
-```ignore
-let response = client.stop_build_job()
-    .job_id(job_id)
-    .build_no(build_no)
-    .send()
-    .await;
-```*/
-    pub fn stop_build_job(&self) -> builder::StopBuildJob<'_> {
-        builder::StopBuildJob::new(self)
-    }
-    /**Delete a build task
-
-Deletes a build task. The answer carries a status and the IDs of the deleted task and of its project.
-
-Sends a `POST` request to `/v3/jobs/{job_id}/delete`
-
-Arguments:
-- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
-```ignore
-let response = client.delete_build_job()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
-    pub fn delete_build_job(&self) -> builder::DeleteBuildJob<'_> {
-        builder::DeleteBuildJob::new(self)
-    }
-    /**Disable a build task
-
-Disables a build task so that it cannot be run until it is restored. The answer carries only a status string.
-
-Sends a `POST` request to `/v3/jobs/{job_id}/disable`
-
-Arguments:
-- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
-```ignore
-let response = client.disable_build_job()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
-    pub fn disable_build_job(&self) -> builder::DisableBuildJob<'_> {
-        builder::DisableBuildJob::new(self)
-    }
-    /**Restore (re-enable) a disabled build task
-
-Re-enables a build task that was previously disabled, so that it can run again. The answer carries only a status string.
-
-Sends a `POST` request to `/v3/jobs/{job_id}/recover`
-
-Arguments:
-- `job_id`: ID of the build task, the 32-character alphanumeric string that ends the browser URL while the task is being edited.
-```ignore
-let response = client.enable_build_job()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
-    pub fn enable_build_job(&self) -> builder::EnableBuildJob<'_> {
-        builder::EnableBuildJob::new(self)
-    }
-    /**Create a build job
-
-Creates a build job in a CodeArts project from an executor setup, the code sources to check out, the build parameters and the build steps to run. The answer carries the ID of the new job.
-
-Sends a `POST` request to `/v3/jobs/create`
-
-```ignore
-let response = client.create_build_job()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_build_job(&self) -> builder::CreateBuildJob<'_> {
-        builder::CreateBuildJob::new(self)
-    }
-    /**Update a build job
-
-Replaces the configuration of an existing build job, named by the job_id field of the body, with the executor setup, code sources, build parameters and build steps given. The answer carries the job's ID.
-
-Sends a `POST` request to `/v3/jobs/update`
-
-```ignore
-let response = client.update_build_job()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_build_job(&self) -> builder::UpdateBuildJob<'_> {
-        builder::UpdateBuildJob::new(self)
-    }
-    /**List build templates
-
-Returns one page of the caller's build templates, with each template's steps and build parameters. The name parameter narrows the list by a fuzzy match on the template name.
-
-Sends a `GET` request to `/v3/templates/query`
-
-Arguments:
-- `name`: Part of a template name; templates whose name matches it loosely are returned.
-- `page`: Index of the page to return.
-- `page_size`: Number of templates on one page, at most 100.
-```ignore
-let response = client.list_templates()
-    .name(name)
-    .page(page)
-    .page_size(page_size)
-    .send()
-    .await;
-```*/
-    pub fn list_templates(&self) -> builder::ListTemplates<'_> {
-        builder::ListTemplates::new(self)
-    }
-    /**Create a build template
-
-Saves a custom build template made of build steps and, optionally, build parameters, and returns the stored template.
-
-Sends a `POST` request to `/v3/templates/create`
-
-```ignore
-let response = client.create_templates()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_templates(&self) -> builder::CreateTemplates<'_> {
-        builder::CreateTemplates::new(self)
-    }
-    /**Delete a build template
-
-Removes the custom build template identified by its UUID. The reference prints no example response for this operation.
-
-Sends a `DELETE` request to `/v3/templates/{uuid}/delete`
-
-Arguments:
-- `uuid`: UUID of the template to delete.
-```ignore
-let response = client.delete_templates()
-    .uuid(uuid)
-    .send()
-    .await;
-```*/
-    pub fn delete_templates(&self) -> builder::DeleteTemplates<'_> {
-        builder::DeleteTemplates::new(self)
-    }
-    /**List the notification settings of a build task
-
-Returns, for each notification channel configured on a build task, which build events trigger a notification and the channel's parameter configuration.
-
-Sends a `GET` request to `/v3/jobs/notice/{job_id}/query`
-
-Arguments:
-- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
-```ignore
-let response = client.list_notice()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
-    pub fn list_notice(&self) -> builder::ListNotice<'_> {
-        builder::ListNotice::new(self)
-    }
-    /**Update the notification settings of a build task
-
-Sets, for one notification channel of a build task, the build events that trigger a notification, optionally with the channel's parameter configuration. The reference shows no example request body for this operation.
-
-Sends a `POST` request to `/v3/jobs/notice/{job_id}/update`
-
-Arguments:
-- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
-- `body`
-```ignore
-let response = client.update_notice()
-    .job_id(job_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_notice(&self) -> builder::UpdateNotice<'_> {
-        builder::UpdateNotice::new(self)
-    }
-    /**Turn off one notification channel of a build task
-
-Disables the notifications a build task sends through the channel given in the notice_type query parameter.
-
-Sends a `POST` request to `/v3/jobs/notice/{job_id}/disable`
-
-Arguments:
-- `job_id`: ID of the build task: the 32-character string of letters and digits at the end of the browser URL while the task is being edited.
-- `notice_type`: Notification channel to turn off: message, email or DingTalk.
-```ignore
-let response = client.disable_notice()
-    .job_id(job_id)
-    .notice_type(notice_type)
-    .send()
-    .await;
-```*/
-    pub fn disable_notice(&self) -> builder::DisableNotice<'_> {
-        builder::DisableNotice::new(self)
-    }
-    /**Get the configuration of a build job
-
-Returns how a build job is configured (architecture, executor flavor, code sources, build parameters and build steps), in the same layout as the body that creates a job. The optional get_all_parameters flag asks for the complete set of parameters.
-
-Sends a `GET` request to `/v3/jobs/{job_id}/query`
-
-Arguments:
-- `job_id`: ID of the build job: the 32-character string of letters and digits that ends the browser URL while the job is being edited.
-- `get_all_parameters`: Whether the answer includes the complete set of parameters (true or false).
-```ignore
-let response = client.list_job_config()
-    .job_id(job_id)
-    .get_all_parameters(get_all_parameters)
-    .send()
-    .await;
-```*/
-    pub fn list_job_config(&self) -> builder::ListJobConfig<'_> {
-        builder::ListJobConfig::new(self)
-    }
-    /**Download the full log of a build (deprecated v3)
-
-Older v3 download of the complete log of a build record. The reference lists it among the APIs to be taken offline; use DownloadBuildLog (GET /v4/{record_id}/download-log), which also offers a log level.
-
-Sends a `GET` request to `/v3/{record_id}/download-log`
-
-Arguments:
-- `record_id`: ID of the build record, 36 characters (digits, lowercase letters and hyphens).
-```ignore
-let response = client.download_log_by_record_id()
-    .record_id(record_id)
-    .send()
-    .await;
-```*/
-    pub fn download_log_by_record_id(&self) -> builder::DownloadLogByRecordId<'_> {
-        builder::DownloadLogByRecordId::new(self)
-    }
-    /**Get the sub-job graph of a parent build (deprecated)
-
-Returns the sub-job builds started by a parent build record as a directed acyclic graph: vertices are the sub-job build records with status and timing, edges are the dependencies between them. The reference lists it among the APIs to be taken offline. No current operation returns the graph itself; the closest is ShowRecordDetail, which gives the status, timing and parent record ID of each build record, so the successor is ShowRecordDetail.
-
-Sends a `GET` request to `/v3/{build_flow_record_id}/flow-graph`
-
-Arguments:
-- `build_flow_record_id`: Build record ID of the parent job whose sub-jobs form the graph.
-```ignore
-let response = client.show_flow_graph()
-    .build_flow_record_id(build_flow_record_id)
-    .send()
-    .await;
-```*/
-    pub fn show_flow_graph(&self) -> builder::ShowFlowGraph<'_> {
-        builder::ShowFlowGraph::new(self)
-    }
-    /**Get the record of one build (deprecated v3)
-
-Older v3 form of the build record lookup by job ID and build number, with a success/message/err_code envelope. The reference lists it among the APIs to be taken offline; use ShowRecordDetail (GET /v4/jobs/{job_id}/{build_no}/record-info).
-
-Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/record-info`
-
-Arguments:
-- `job_id`: ID of the build job, the 32 letters and digits at the end of the browser URL when the job is edited.
-- `build_no`: Build number of the job; the first build is 1 and each build adds 1.
-```ignore
-let response = client.show_record_info()
-    .job_id(job_id)
-    .build_no(build_no)
-    .send()
-    .await;
-```*/
-    pub fn show_record_info(&self) -> builder::ShowRecordInfo<'_> {
-        builder::ShowRecordInfo::new(self)
-    }
-    /**Stop a running build (deprecated)
-
-Stops a build identified in the request body by task ID and build number. The reference marks this operation as to be taken offline; use StopBuildJob instead.
-
-Sends a `POST` request to `/v3/jobs/stop`
-
-```ignore
-let response = client.stop_job()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn stop_job(&self) -> builder::StopJob<'_> {
-        builder::StopJob::new(self)
-    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -10341,27 +10614,262 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::show_list_period_history`]
+    /**Builder for [`Client::run_job`]
 
-[`Client::show_list_period_history`]: super::Client::show_list_period_history*/
+[`Client::run_job`]: super::Client::run_job*/
     #[derive(Debug, Clone)]
-    pub struct ShowListPeriodHistory<'a> {
+    pub struct RunJob<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RunJobRequestBody, String>,
+    }
+    impl<'a> RunJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunJobRequestBody>,
+            <V as std::convert::TryInto<
+                types::RunJobRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunJobRequestBody` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RunJobRequestBody,
+            ) -> types::builder::RunJobRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/build`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunJobResponse>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RunJobRequestBody::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/jobs/build", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "run_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_build_job`]
+
+[`Client::create_build_job`]: super::Client::create_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct CreateBuildJob<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateBuildJobRequestBody, String>,
+    }
+    impl<'a> CreateBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateBuildJobRequestBody>,
+            <V as std::convert::TryInto<
+                types::CreateBuildJobRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateBuildJobRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateBuildJobRequestBody,
+            ) -> types::builder::CreateBuildJobRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::BuildJobIdResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateBuildJobRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/jobs/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_build_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::disable_notice`]
+
+[`Client::disable_notice`]: super::Client::disable_notice*/
+    #[derive(Debug, Clone)]
+    pub struct DisableNotice<'a> {
         client: &'a super::Client,
         job_id: Result<::std::string::String, String>,
-        end_time: Result<::std::string::String, String>,
-        limit: Result<i32, String>,
-        offset: Result<i32, String>,
-        start_time: Result<::std::string::String, String>,
+        notice_type: Result<::std::string::String, String>,
     }
-    impl<'a> ShowListPeriodHistory<'a> {
+    impl<'a> DisableNotice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 job_id: Err("job_id was not initialized".to_string()),
-                end_time: Err("end_time was not initialized".to_string()),
-                limit: Err("limit was not initialized".to_string()),
-                offset: Err("offset was not initialized".to_string()),
-                start_time: Err("start_time was not initialized".to_string()),
+                notice_type: Err("notice_type was not initialized".to_string()),
             }
         }
         pub fn job_id<V>(mut self, value: V) -> Self
@@ -10376,63 +10884,137 @@ pub mod builder {
                 });
             self
         }
-        pub fn end_time<V>(mut self, value: V) -> Self
+        pub fn notice_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.end_time = value
+            self.notice_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for end_time failed"
+                    "conversion to `:: std :: string :: String` for notice_type failed"
                         .to_string()
                 });
             self
         }
-        pub fn limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.limit = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for limit failed".to_string());
-            self
-        }
-        pub fn offset<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.offset = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for offset failed".to_string());
-            self
-        }
-        pub fn start_time<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.start_time = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for start_time failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/period-history`
+        ///Sends a `POST` request to `/v3/jobs/notice/{job_id}/disable`
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::ShowListPeriodHistoryResponse>,
+            ResponseValue<types::NoticeOperationResponse>,
             Error<types::ErrorResponse>,
         > {
-            let Self { client, job_id, end_time, limit, offset, start_time } = self;
+            let Self { client, job_id, notice_type } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let end_time = end_time.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let offset = offset.map_err(Error::InvalidRequest)?;
-            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let notice_type = notice_type.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v3/jobs/{}/period-history", client.baseurl, encode_path(& job_id
+                "{}/v3/jobs/notice/{}/disable", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("notice_type", &notice_type))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "disable_notice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_notice`]
+
+[`Client::list_notice`]: super::Client::list_notice*/
+    #[derive(Debug, Clone)]
+    pub struct ListNotice<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListNotice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/notice/{job_id}/query`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListNoticeResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/notice/{}/query", client.baseurl, encode_path(& job_id
                 .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -10451,14 +11033,604 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "show_list_period_history",
+                operation_id: "list_notice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_notice`]
+
+[`Client::update_notice`]: super::Client::update_notice*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateNotice<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateNoticeRequestBody, String>,
+    }
+    impl<'a> UpdateNotice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateNoticeRequestBody>,
+            <V as std::convert::TryInto<
+                types::UpdateNoticeRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateNoticeRequestBody` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateNoticeRequestBody,
+            ) -> types::builder::UpdateNoticeRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/notice/{job_id}/update`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::NoticeOperationResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, body } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateNoticeRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/notice/{}/update", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_notice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::stop_job`]
+
+[`Client::stop_job`]: super::Client::stop_job*/
+    #[derive(Debug, Clone)]
+    pub struct StopJob<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::StopJobRequestBody, String>,
+    }
+    impl<'a> StopJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StopJobRequestBody>,
+            <V as std::convert::TryInto<
+                types::StopJobRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `StopJobRequestBody` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StopJobRequestBody,
+            ) -> types::builder::StopJobRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/stop`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::StopJobResponse>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::StopJobRequestBody::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/jobs/stop", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "stop_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_build_job`]
+
+[`Client::update_build_job`]: super::Client::update_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateBuildJob<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UpdateBuildJobRequestBody, String>,
+    }
+    impl<'a> UpdateBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateBuildJobRequestBody>,
+            <V as std::convert::TryInto<
+                types::UpdateBuildJobRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateBuildJobRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateBuildJobRequestBody,
+            ) -> types::builder::UpdateBuildJobRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/update`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::BuildJobIdResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateBuildJobRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/jobs/update", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_build_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_build_job`]
+
+[`Client::delete_build_job`]: super::Client::delete_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteBuildJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/{job_id}/delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::DeleteBuildJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/delete", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_build_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::disable_build_job`]
+
+[`Client::disable_build_job`]: super::Client::disable_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct DisableBuildJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DisableBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/{job_id}/disable`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::BuildJobStatusChangeResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/disable", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "disable_build_job",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -10650,6 +11822,1246 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::show_list_period_history`]
+
+[`Client::show_list_period_history`]: super::Client::show_list_period_history*/
+    #[derive(Debug, Clone)]
+    pub struct ShowListPeriodHistory<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        end_time: Result<::std::string::String, String>,
+        limit: Result<i32, String>,
+        offset: Result<i32, String>,
+        start_time: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowListPeriodHistory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                end_time: Err("end_time was not initialized".to_string()),
+                limit: Err("limit was not initialized".to_string()),
+                offset: Err("offset was not initialized".to_string()),
+                start_time: Err("start_time was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.end_time = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for end_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.start_time = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/period-history`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowListPeriodHistoryResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, end_time, limit, offset, start_time } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/period-history", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_list_period_history",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_job_config`]
+
+[`Client::list_job_config`]: super::Client::list_job_config*/
+    #[derive(Debug, Clone)]
+    pub struct ListJobConfig<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        get_all_parameters: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListJobConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                get_all_parameters: Ok(None),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn get_all_parameters<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.get_all_parameters = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for get_all_parameters failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/query`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListJobConfigResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, get_all_parameters } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let get_all_parameters = get_all_parameters.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/query", client.baseurl, encode_path(& job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "get_all_parameters",
+                        &get_all_parameters,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_job_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::enable_build_job`]
+
+[`Client::enable_build_job`]: super::Client::enable_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct EnableBuildJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> EnableBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/{job_id}/recover`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::BuildJobStatusChangeResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/recover", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "enable_build_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_job_status`]
+
+[`Client::show_job_status`]: super::Client::show_job_status*/
+    #[derive(Debug, Clone)]
+    pub struct ShowJobStatus<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowJobStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/status`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowJobStatusResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/status", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_job_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_job_success_ratio`]
+
+[`Client::show_job_success_ratio`]: super::Client::show_job_success_ratio*/
+    #[derive(Debug, Clone)]
+    pub struct ShowJobSuccessRatio<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        end_time: Result<::std::string::String, String>,
+        start_time: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowJobSuccessRatio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                end_time: Err("end_time was not initialized".to_string()),
+                start_time: Err("start_time was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.end_time = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for end_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.start_time = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/success-ratio`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowJobSuccessRatioResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, end_time, start_time } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/success-ratio", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_job_success_ratio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_output_info`]
+
+[`Client::show_output_info`]: super::Client::show_output_info*/
+    #[derive(Debug, Clone)]
+    pub struct ShowOutputInfo<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        build_no: Result<i32, String>,
+    }
+    impl<'a> ShowOutputInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                build_no: Err("build_no was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn build_no<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.build_no = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/output-info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowOutputInfoResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, build_no } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let build_no = build_no.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/{}/output-info", client.baseurl, encode_path(& job_id
+                .to_string()), encode_path(& build_no.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_output_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_record_info`]
+
+[`Client::show_record_info`]: super::Client::show_record_info*/
+    #[derive(Debug, Clone)]
+    pub struct ShowRecordInfo<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        build_no: Result<i32, String>,
+    }
+    impl<'a> ShowRecordInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                build_no: Err("build_no was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn build_no<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.build_no = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/record-info`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowRecordInfoResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, build_no } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let build_no = build_no.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/{}/record-info", client.baseurl, encode_path(& job_id
+                .to_string()), encode_path(& build_no.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_record_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::stop_build_job`]
+
+[`Client::stop_build_job`]: super::Client::stop_build_job*/
+    #[derive(Debug, Clone)]
+    pub struct StopBuildJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        build_no: Result<i32, String>,
+    }
+    impl<'a> StopBuildJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                build_no: Err("build_no was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn build_no<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.build_no = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
+            self
+        }
+        ///Sends a `POST` request to `/v3/jobs/{job_id}/{build_no}/stop`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::StopBuildJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, build_no } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let build_no = build_no.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/{}/stop", client.baseurl, encode_path(& job_id
+                .to_string()), encode_path(& build_no.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "stop_build_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_history_details`]
+
+[`Client::show_history_details`]: super::Client::show_history_details*/
+    #[derive(Debug, Clone)]
+    pub struct ShowHistoryDetails<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        build_number: Result<i32, String>,
+    }
+    impl<'a> ShowHistoryDetails<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                build_number: Err("build_number was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn build_number<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.build_number = value
+                .try_into()
+                .map_err(|_| "conversion to `i32` for build_number failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_number}/history-details`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowHistoryDetailsResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, job_id, build_number } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let build_number = build_number.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/{}/history-details", client.baseurl, encode_path(& job_id
+                .to_string()), encode_path(& build_number.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_history_details",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_last_history`]
+
+[`Client::show_last_history`]: super::Client::show_last_history*/
+    #[derive(Debug, Clone)]
+    pub struct ShowLastHistory<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        repository_name: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowLastHistory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                repository_name: Err("repository_name was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn repository_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.repository_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for repository_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/jobs/{project_id}/last-history`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowLastHistoryResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, repository_name } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let repository_name = repository_name.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/jobs/{}/last-history", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "repository_name",
+                        &repository_name,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_last_history",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::download_keystore`]
 
 [`Client::download_keystore`]: super::Client::download_keystore*/
@@ -10763,44 +13175,416 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::show_job_status`]
+    /**Builder for [`Client::create_templates`]
 
-[`Client::show_job_status`]: super::Client::show_job_status*/
+[`Client::create_templates`]: super::Client::create_templates*/
     #[derive(Debug, Clone)]
-    pub struct ShowJobStatus<'a> {
+    pub struct CreateTemplates<'a> {
         client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateTemplatesRequestBody, String>,
     }
-    impl<'a> ShowJobStatus<'a> {
+    impl<'a> CreateTemplates<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                job_id: Err("job_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
             }
         }
-        pub fn job_id<V>(mut self, value: V) -> Self
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateTemplatesRequestBody>,
+            <V as std::convert::TryInto<
+                types::CreateTemplatesRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateTemplatesRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateTemplatesRequestBody,
+            ) -> types::builder::CreateTemplatesRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v3/templates/create`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CreateTemplatesResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateTemplatesRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/templates/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_templates",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_templates`]
+
+[`Client::list_templates`]: super::Client::list_templates*/
+    #[derive(Debug, Clone)]
+    pub struct ListTemplates<'a> {
+        client: &'a super::Client,
+        name: Result<Option<::std::string::String>, String>,
+        page: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListTemplates<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                name: Ok(None),
+                page: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn name<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.job_id = value
+            self.name = value
                 .try_into()
+                .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
+                    "conversion to `:: std :: string :: String` for name failed"
                         .to_string()
                 });
             self
         }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/status`
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for page failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/templates/query`
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::ShowJobStatusResponse>,
+            ResponseValue<types::ListTemplatesResponse>,
             Error<types::ErrorResponse>,
         > {
-            let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let Self { client, name, page, page_size } = self;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v3/templates/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_templates",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_templates`]
+
+[`Client::delete_templates`]: super::Client::delete_templates*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTemplates<'a> {
+        client: &'a super::Client,
+        uuid: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTemplates<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                uuid: Err("uuid was not initialized".to_string()),
+            }
+        }
+        pub fn uuid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.uuid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for uuid failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v3/templates/{uuid}/delete`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::DeleteTemplatesResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, uuid } = self;
+            let uuid = uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v3/jobs/{}/status", client.baseurl, encode_path(& job_id
+                "{}/v3/templates/{}/delete", client.baseurl, encode_path(& uuid
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_templates",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_flow_graph`]
+
+[`Client::show_flow_graph`]: super::Client::show_flow_graph*/
+    #[derive(Debug, Clone)]
+    pub struct ShowFlowGraph<'a> {
+        client: &'a super::Client,
+        build_flow_record_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowFlowGraph<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                build_flow_record_id: Err(
+                    "build_flow_record_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn build_flow_record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.build_flow_record_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for build_flow_record_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v3/{build_flow_record_id}/flow-graph`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowFlowGraphResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, build_flow_record_id } = self;
+            let build_flow_record_id = build_flow_record_id
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/{}/flow-graph", client.baseurl, encode_path(& build_flow_record_id
                 .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -10822,7 +13606,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "show_job_status",
+                operation_id: "show_flow_graph",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -11000,176 +13784,41 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::run_job`]
+    /**Builder for [`Client::download_log_by_record_id`]
 
-[`Client::run_job`]: super::Client::run_job*/
+[`Client::download_log_by_record_id`]: super::Client::download_log_by_record_id*/
     #[derive(Debug, Clone)]
-    pub struct RunJob<'a> {
+    pub struct DownloadLogByRecordId<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RunJobRequestBody, String>,
+        record_id: Result<::std::string::String, String>,
     }
-    impl<'a> RunJob<'a> {
+    impl<'a> DownloadLogByRecordId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                body: Ok(::std::default::Default::default()),
+                record_id: Err("record_id was not initialized".to_string()),
             }
         }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::RunJobRequestBody>,
-            <V as std::convert::TryInto<
-                types::RunJobRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `RunJobRequestBody` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::RunJobRequestBody,
-            ) -> types::builder::RunJobRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/build`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::RunJobResponse>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::RunJobRequestBody::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/jobs/build", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "run_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::show_last_history`]
-
-[`Client::show_last_history`]: super::Client::show_last_history*/
-    #[derive(Debug, Clone)]
-    pub struct ShowLastHistory<'a> {
-        client: &'a super::Client,
-        project_id: Result<::std::string::String, String>,
-        repository_name: Result<::std::string::String, String>,
-    }
-    impl<'a> ShowLastHistory<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                project_id: Err("project_id was not initialized".to_string()),
-                repository_name: Err("repository_name was not initialized".to_string()),
-            }
-        }
-        pub fn project_id<V>(mut self, value: V) -> Self
+        pub fn record_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value
+            self.record_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for project_id failed"
+                    "conversion to `:: std :: string :: String` for record_id failed"
                         .to_string()
                 });
             self
         }
-        pub fn repository_name<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.repository_name = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for repository_name failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{project_id}/last-history`
+        ///Sends a `GET` request to `/v3/{record_id}/download-log`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ShowLastHistoryResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, project_id, repository_name } = self;
-            let project_id = project_id.map_err(Error::InvalidRequest)?;
-            let repository_name = repository_name.map_err(Error::InvalidRequest)?;
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let Self { client, record_id } = self;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v3/jobs/{}/last-history", client.baseurl, encode_path(& project_id
+                "{}/v3/{}/download-log", client.baseurl, encode_path(& record_id
                 .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -11181,30 +13830,16 @@ pub mod builder {
                     ),
                 );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "repository_name",
-                        &repository_name,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
+            let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
-                operation_id: "show_last_history",
+                operation_id: "download_log_by_record_id",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::stream(response)),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11244,21 +13879,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::show_history_details`]
+    /**Builder for [`Client::show_record_detail`]
 
-[`Client::show_history_details`]: super::Client::show_history_details*/
+[`Client::show_record_detail`]: super::Client::show_record_detail*/
     #[derive(Debug, Clone)]
-    pub struct ShowHistoryDetails<'a> {
+    pub struct ShowRecordDetail<'a> {
         client: &'a super::Client,
         job_id: Result<::std::string::String, String>,
-        build_number: Result<i32, String>,
+        build_no: Result<i32, String>,
     }
-    impl<'a> ShowHistoryDetails<'a> {
+    impl<'a> ShowRecordDetail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 job_id: Err("job_id was not initialized".to_string()),
-                build_number: Err("build_number was not initialized".to_string()),
+                build_no: Err("build_no was not initialized".to_string()),
             }
         }
         pub fn job_id<V>(mut self, value: V) -> Self
@@ -11273,28 +13908,28 @@ pub mod builder {
                 });
             self
         }
-        pub fn build_number<V>(mut self, value: V) -> Self
+        pub fn build_no<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i32>,
         {
-            self.build_number = value
+            self.build_no = value
                 .try_into()
-                .map_err(|_| "conversion to `i32` for build_number failed".to_string());
+                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_number}/history-details`
+        ///Sends a `GET` request to `/v4/jobs/{job_id}/{build_no}/record-info`
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::ShowHistoryDetailsResponse>,
+            ResponseValue<types::ShowRecordDetailResponse>,
             Error<types::ErrorResponse>,
         > {
-            let Self { client, job_id, build_number } = self;
+            let Self { client, job_id, build_no } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let build_number = build_number.map_err(Error::InvalidRequest)?;
+            let build_no = build_no.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v3/jobs/{}/{}/history-details", client.baseurl, encode_path(& job_id
-                .to_string()), encode_path(& build_number.to_string()),
+                "{}/v4/jobs/{}/{}/record-info", client.baseurl, encode_path(& job_id
+                .to_string()), encode_path(& build_no.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -11315,145 +13950,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "show_history_details",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::show_job_success_ratio`]
-
-[`Client::show_job_success_ratio`]: super::Client::show_job_success_ratio*/
-    #[derive(Debug, Clone)]
-    pub struct ShowJobSuccessRatio<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        end_time: Result<::std::string::String, String>,
-        start_time: Result<::std::string::String, String>,
-    }
-    impl<'a> ShowJobSuccessRatio<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                end_time: Err("end_time was not initialized".to_string()),
-                start_time: Err("start_time was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn end_time<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.end_time = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for end_time failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn start_time<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.start_time = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for start_time failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/success-ratio`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ShowJobSuccessRatioResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, end_time, start_time } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let end_time = end_time.map_err(Error::InvalidRequest)?;
-            let start_time = start_time.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/success-ratio", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
-                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "show_job_success_ratio",
+                operation_id: "show_record_detail",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -11748,2230 +14245,6 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::show_record_detail`]
-
-[`Client::show_record_detail`]: super::Client::show_record_detail*/
-    #[derive(Debug, Clone)]
-    pub struct ShowRecordDetail<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        build_no: Result<i32, String>,
-    }
-    impl<'a> ShowRecordDetail<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                build_no: Err("build_no was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn build_no<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.build_no = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v4/jobs/{job_id}/{build_no}/record-info`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ShowRecordDetailResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, build_no } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let build_no = build_no.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v4/jobs/{}/{}/record-info", client.baseurl, encode_path(& job_id
-                .to_string()), encode_path(& build_no.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "show_record_detail",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::show_output_info`]
-
-[`Client::show_output_info`]: super::Client::show_output_info*/
-    #[derive(Debug, Clone)]
-    pub struct ShowOutputInfo<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        build_no: Result<i32, String>,
-    }
-    impl<'a> ShowOutputInfo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                build_no: Err("build_no was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn build_no<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.build_no = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/output-info`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ShowOutputInfoResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, build_no } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let build_no = build_no.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/{}/output-info", client.baseurl, encode_path(& job_id
-                .to_string()), encode_path(& build_no.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "show_output_info",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::stop_build_job`]
-
-[`Client::stop_build_job`]: super::Client::stop_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct StopBuildJob<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        build_no: Result<i32, String>,
-    }
-    impl<'a> StopBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                build_no: Err("build_no was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn build_no<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.build_no = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/{job_id}/{build_no}/stop`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::StopBuildJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, build_no } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let build_no = build_no.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/{}/stop", client.baseurl, encode_path(& job_id
-                .to_string()), encode_path(& build_no.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "stop_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::delete_build_job`]
-
-[`Client::delete_build_job`]: super::Client::delete_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct DeleteBuildJob<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-    }
-    impl<'a> DeleteBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/{job_id}/delete`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::DeleteBuildJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/delete", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::disable_build_job`]
-
-[`Client::disable_build_job`]: super::Client::disable_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct DisableBuildJob<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-    }
-    impl<'a> DisableBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/{job_id}/disable`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BuildJobStatusChangeResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/disable", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "disable_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::enable_build_job`]
-
-[`Client::enable_build_job`]: super::Client::enable_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct EnableBuildJob<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-    }
-    impl<'a> EnableBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/{job_id}/recover`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BuildJobStatusChangeResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/recover", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "enable_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_build_job`]
-
-[`Client::create_build_job`]: super::Client::create_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct CreateBuildJob<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateBuildJobRequestBody, String>,
-    }
-    impl<'a> CreateBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateBuildJobRequestBody>,
-            <V as std::convert::TryInto<
-                types::CreateBuildJobRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CreateBuildJobRequestBody` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateBuildJobRequestBody,
-            ) -> types::builder::CreateBuildJobRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/create`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BuildJobIdResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateBuildJobRequestBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/jobs/create", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_build_job`]
-
-[`Client::update_build_job`]: super::Client::update_build_job*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateBuildJob<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::UpdateBuildJobRequestBody, String>,
-    }
-    impl<'a> UpdateBuildJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UpdateBuildJobRequestBody>,
-            <V as std::convert::TryInto<
-                types::UpdateBuildJobRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `UpdateBuildJobRequestBody` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::UpdateBuildJobRequestBody,
-            ) -> types::builder::UpdateBuildJobRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/update`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BuildJobIdResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateBuildJobRequestBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/jobs/update", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_build_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_templates`]
-
-[`Client::list_templates`]: super::Client::list_templates*/
-    #[derive(Debug, Clone)]
-    pub struct ListTemplates<'a> {
-        client: &'a super::Client,
-        name: Result<Option<::std::string::String>, String>,
-        page: Result<Option<::std::string::String>, String>,
-        page_size: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> ListTemplates<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                name: Ok(None),
-                page: Ok(None),
-                page_size: Ok(None),
-            }
-        }
-        pub fn name<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.name = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for name failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_size<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_size = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_size failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/templates/query`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListTemplatesResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, name, page, page_size } = self;
-            let name = name.map_err(Error::InvalidRequest)?;
-            let page = page.map_err(Error::InvalidRequest)?;
-            let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/templates/query", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("name", &name))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page_size", &page_size))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_templates",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_templates`]
-
-[`Client::create_templates`]: super::Client::create_templates*/
-    #[derive(Debug, Clone)]
-    pub struct CreateTemplates<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateTemplatesRequestBody, String>,
-    }
-    impl<'a> CreateTemplates<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateTemplatesRequestBody>,
-            <V as std::convert::TryInto<
-                types::CreateTemplatesRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CreateTemplatesRequestBody` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateTemplatesRequestBody,
-            ) -> types::builder::CreateTemplatesRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/templates/create`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::CreateTemplatesResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateTemplatesRequestBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/templates/create", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_templates",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::delete_templates`]
-
-[`Client::delete_templates`]: super::Client::delete_templates*/
-    #[derive(Debug, Clone)]
-    pub struct DeleteTemplates<'a> {
-        client: &'a super::Client,
-        uuid: Result<::std::string::String, String>,
-    }
-    impl<'a> DeleteTemplates<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                uuid: Err("uuid was not initialized".to_string()),
-            }
-        }
-        pub fn uuid<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.uuid = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for uuid failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/v3/templates/{uuid}/delete`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::DeleteTemplatesResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, uuid } = self;
-            let uuid = uuid.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/templates/{}/delete", client.baseurl, encode_path(& uuid
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_templates",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_notice`]
-
-[`Client::list_notice`]: super::Client::list_notice*/
-    #[derive(Debug, Clone)]
-    pub struct ListNotice<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-    }
-    impl<'a> ListNotice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/notice/{job_id}/query`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListNoticeResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/notice/{}/query", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_notice",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_notice`]
-
-[`Client::update_notice`]: super::Client::update_notice*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateNotice<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateNoticeRequestBody, String>,
-    }
-    impl<'a> UpdateNotice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UpdateNoticeRequestBody>,
-            <V as std::convert::TryInto<
-                types::UpdateNoticeRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `UpdateNoticeRequestBody` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::UpdateNoticeRequestBody,
-            ) -> types::builder::UpdateNoticeRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/notice/{job_id}/update`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::NoticeOperationResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, body } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateNoticeRequestBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/notice/{}/update", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_notice",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::disable_notice`]
-
-[`Client::disable_notice`]: super::Client::disable_notice*/
-    #[derive(Debug, Clone)]
-    pub struct DisableNotice<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        notice_type: Result<::std::string::String, String>,
-    }
-    impl<'a> DisableNotice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                notice_type: Err("notice_type was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn notice_type<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.notice_type = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for notice_type failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/notice/{job_id}/disable`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::NoticeOperationResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, notice_type } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let notice_type = notice_type.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/notice/{}/disable", client.baseurl, encode_path(& job_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("notice_type", &notice_type))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "disable_notice",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_job_config`]
-
-[`Client::list_job_config`]: super::Client::list_job_config*/
-    #[derive(Debug, Clone)]
-    pub struct ListJobConfig<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        get_all_parameters: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> ListJobConfig<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                get_all_parameters: Ok(None),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn get_all_parameters<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.get_all_parameters = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for get_all_parameters failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/query`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListJobConfigResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, get_all_parameters } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let get_all_parameters = get_all_parameters.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/query", client.baseurl, encode_path(& job_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "get_all_parameters",
-                        &get_all_parameters,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_job_config",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::download_log_by_record_id`]
-
-[`Client::download_log_by_record_id`]: super::Client::download_log_by_record_id*/
-    #[derive(Debug, Clone)]
-    pub struct DownloadLogByRecordId<'a> {
-        client: &'a super::Client,
-        record_id: Result<::std::string::String, String>,
-    }
-    impl<'a> DownloadLogByRecordId<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                record_id: Err("record_id was not initialized".to_string()),
-            }
-        }
-        pub fn record_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.record_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for record_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/{record_id}/download-log`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-            let Self { client, record_id } = self;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/{}/download-log", client.baseurl, encode_path(& record_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "download_log_by_record_id",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::stream(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::show_flow_graph`]
-
-[`Client::show_flow_graph`]: super::Client::show_flow_graph*/
-    #[derive(Debug, Clone)]
-    pub struct ShowFlowGraph<'a> {
-        client: &'a super::Client,
-        build_flow_record_id: Result<::std::string::String, String>,
-    }
-    impl<'a> ShowFlowGraph<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                build_flow_record_id: Err(
-                    "build_flow_record_id was not initialized".to_string(),
-                ),
-            }
-        }
-        pub fn build_flow_record_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.build_flow_record_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for build_flow_record_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v3/{build_flow_record_id}/flow-graph`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ShowFlowGraphResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, build_flow_record_id } = self;
-            let build_flow_record_id = build_flow_record_id
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/{}/flow-graph", client.baseurl, encode_path(& build_flow_record_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "show_flow_graph",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::show_record_info`]
-
-[`Client::show_record_info`]: super::Client::show_record_info*/
-    #[derive(Debug, Clone)]
-    pub struct ShowRecordInfo<'a> {
-        client: &'a super::Client,
-        job_id: Result<::std::string::String, String>,
-        build_no: Result<i32, String>,
-    }
-    impl<'a> ShowRecordInfo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                job_id: Err("job_id was not initialized".to_string()),
-                build_no: Err("build_no was not initialized".to_string()),
-            }
-        }
-        pub fn job_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.job_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for job_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn build_no<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.build_no = value
-                .try_into()
-                .map_err(|_| "conversion to `i32` for build_no failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v3/jobs/{job_id}/{build_no}/record-info`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ShowRecordInfoResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, job_id, build_no } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let build_no = build_no.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v3/jobs/{}/{}/record-info", client.baseurl, encode_path(& job_id
-                .to_string()), encode_path(& build_no.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "show_record_info",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::stop_job`]
-
-[`Client::stop_job`]: super::Client::stop_job*/
-    #[derive(Debug, Clone)]
-    pub struct StopJob<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::StopJobRequestBody, String>,
-    }
-    impl<'a> StopJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::StopJobRequestBody>,
-            <V as std::convert::TryInto<
-                types::StopJobRequestBody,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `StopJobRequestBody` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::StopJobRequestBody,
-            ) -> types::builder::StopJobRequestBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v3/jobs/stop`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::StopJobResponse>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::StopJobRequestBody::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v3/jobs/stop", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "stop_job",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -13982,51 +14255,6 @@ pub mod operations {
     /// Every operation, in spec order.
     pub static OPERATIONS: &[crate::runtime::OperationMeta] = &[
         crate::runtime::OperationMeta {
-            id: "ShowListPeriodHistory",
-            snake_id: "show_list_period_history",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/period-history",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowListHistory",
-            snake_id: "show_list_history",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/history",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DownloadKeystore",
-            snake_id: "download_keystore",
-            method: "GET",
-            path: "/v3/keystore",
-            idempotent: true,
-            download: true,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowJobStatus",
-            snake_id: "show_job_status",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/status",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowJobListByProjectId",
-            snake_id: "show_job_list_by_project_id",
-            method: "GET",
-            path: "/v3/{project_id}/jobs",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
             id: "RunJob",
             snake_id: "run_job",
             method: "POST",
@@ -14034,105 +14262,8 @@ pub mod operations {
             idempotent: false,
             download: false,
             deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowLastHistory",
-            snake_id: "show_last_history",
-            method: "GET",
-            path: "/v3/jobs/{project_id}/last-history",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowHistoryDetails",
-            snake_id: "show_history_details",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/{build_number}/history-details",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowJobSuccessRatio",
-            snake_id: "show_job_success_ratio",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/success-ratio",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DownloadBuildLog",
-            snake_id: "download_build_log",
-            method: "GET",
-            path: "/v4/{record_id}/download-log",
-            idempotent: true,
-            download: true,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DownloadTaskLog",
-            snake_id: "download_task_log",
-            method: "GET",
-            path: "/v4/{record_id}/task-log",
-            idempotent: true,
-            download: true,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowRecordDetail",
-            snake_id: "show_record_detail",
-            method: "GET",
-            path: "/v4/jobs/{job_id}/{build_no}/record-info",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowOutputInfo",
-            snake_id: "show_output_info",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/{build_no}/output-info",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "StopBuildJob",
-            snake_id: "stop_build_job",
-            method: "POST",
-            path: "/v3/jobs/{job_id}/{build_no}/stop",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DeleteBuildJob",
-            snake_id: "delete_build_job",
-            method: "POST",
-            path: "/v3/jobs/{job_id}/delete",
-            idempotent: false,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DisableBuildJob",
-            snake_id: "disable_build_job",
-            method: "POST",
-            path: "/v3/jobs/{job_id}/disable",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "EnableBuildJob",
-            snake_id: "enable_build_job",
-            method: "POST",
-            path: "/v3/jobs/{job_id}/recover",
-            idempotent: true,
-            download: false,
-            deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
         },
         crate::runtime::OperationMeta {
             id: "CreateBuildJob",
@@ -14142,60 +14273,8 @@ pub mod operations {
             idempotent: false,
             download: false,
             deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "UpdateBuildJob",
-            snake_id: "update_build_job",
-            method: "POST",
-            path: "/v3/jobs/update",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ListTemplates",
-            snake_id: "list_templates",
-            method: "GET",
-            path: "/v3/templates/query",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "CreateTemplates",
-            snake_id: "create_templates",
-            method: "POST",
-            path: "/v3/templates/create",
-            idempotent: false,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "DeleteTemplates",
-            snake_id: "delete_templates",
-            method: "DELETE",
-            path: "/v3/templates/{uuid}/delete",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "ListNotice",
-            snake_id: "list_notice",
-            method: "GET",
-            path: "/v3/jobs/notice/{job_id}/query",
-            idempotent: true,
-            download: false,
-            deprecated: false,
-        },
-        crate::runtime::OperationMeta {
-            id: "UpdateNotice",
-            snake_id: "update_notice",
-            method: "POST",
-            path: "/v3/jobs/notice/{job_id}/update",
-            idempotent: true,
-            download: false,
-            deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
         },
         crate::runtime::OperationMeta {
             id: "DisableNotice",
@@ -14205,42 +14284,30 @@ pub mod operations {
             idempotent: true,
             download: false,
             deprecated: false,
+            content_type: None,
+            multipart: false,
         },
         crate::runtime::OperationMeta {
-            id: "ListJobConfig",
-            snake_id: "list_job_config",
+            id: "ListNotice",
+            snake_id: "list_notice",
             method: "GET",
-            path: "/v3/jobs/{job_id}/query",
+            path: "/v3/jobs/notice/{job_id}/query",
             idempotent: true,
             download: false,
             deprecated: false,
+            content_type: None,
+            multipart: false,
         },
         crate::runtime::OperationMeta {
-            id: "DownloadLogByRecordId",
-            snake_id: "download_log_by_record_id",
-            method: "GET",
-            path: "/v3/{record_id}/download-log",
-            idempotent: true,
-            download: true,
-            deprecated: true,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowFlowGraph",
-            snake_id: "show_flow_graph",
-            method: "GET",
-            path: "/v3/{build_flow_record_id}/flow-graph",
+            id: "UpdateNotice",
+            snake_id: "update_notice",
+            method: "POST",
+            path: "/v3/jobs/notice/{job_id}/update",
             idempotent: true,
             download: false,
-            deprecated: true,
-        },
-        crate::runtime::OperationMeta {
-            id: "ShowRecordInfo",
-            snake_id: "show_record_info",
-            method: "GET",
-            path: "/v3/jobs/{job_id}/{build_no}/record-info",
-            idempotent: true,
-            download: false,
-            deprecated: true,
+            deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
         },
         crate::runtime::OperationMeta {
             id: "StopJob",
@@ -14250,6 +14317,272 @@ pub mod operations {
             idempotent: true,
             download: false,
             deprecated: true,
+            content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateBuildJob",
+            snake_id: "update_build_job",
+            method: "POST",
+            path: "/v3/jobs/update",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteBuildJob",
+            snake_id: "delete_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/delete",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DisableBuildJob",
+            snake_id: "disable_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/disable",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowListHistory",
+            snake_id: "show_list_history",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowListPeriodHistory",
+            snake_id: "show_list_period_history",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/period-history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListJobConfig",
+            snake_id: "list_job_config",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/query",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "EnableBuildJob",
+            snake_id: "enable_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/recover",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobStatus",
+            snake_id: "show_job_status",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/status",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobSuccessRatio",
+            snake_id: "show_job_success_ratio",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/success-ratio",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowOutputInfo",
+            snake_id: "show_output_info",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_no}/output-info",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowRecordInfo",
+            snake_id: "show_record_info",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_no}/record-info",
+            idempotent: true,
+            download: false,
+            deprecated: true,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "StopBuildJob",
+            snake_id: "stop_build_job",
+            method: "POST",
+            path: "/v3/jobs/{job_id}/{build_no}/stop",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowHistoryDetails",
+            snake_id: "show_history_details",
+            method: "GET",
+            path: "/v3/jobs/{job_id}/{build_number}/history-details",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowLastHistory",
+            snake_id: "show_last_history",
+            method: "GET",
+            path: "/v3/jobs/{project_id}/last-history",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadKeystore",
+            snake_id: "download_keystore",
+            method: "GET",
+            path: "/v3/keystore",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CreateTemplates",
+            snake_id: "create_templates",
+            method: "POST",
+            path: "/v3/templates/create",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListTemplates",
+            snake_id: "list_templates",
+            method: "GET",
+            path: "/v3/templates/query",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteTemplates",
+            snake_id: "delete_templates",
+            method: "DELETE",
+            path: "/v3/templates/{uuid}/delete",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowFlowGraph",
+            snake_id: "show_flow_graph",
+            method: "GET",
+            path: "/v3/{build_flow_record_id}/flow-graph",
+            idempotent: true,
+            download: false,
+            deprecated: true,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowJobListByProjectId",
+            snake_id: "show_job_list_by_project_id",
+            method: "GET",
+            path: "/v3/{project_id}/jobs",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadLogByRecordId",
+            snake_id: "download_log_by_record_id",
+            method: "GET",
+            path: "/v3/{record_id}/download-log",
+            idempotent: true,
+            download: true,
+            deprecated: true,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowRecordDetail",
+            snake_id: "show_record_detail",
+            method: "GET",
+            path: "/v4/jobs/{job_id}/{build_no}/record-info",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadBuildLog",
+            snake_id: "download_build_log",
+            method: "GET",
+            path: "/v4/{record_id}/download-log",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DownloadTaskLog",
+            snake_id: "download_task_log",
+            method: "GET",
+            path: "/v4/{record_id}/task-log",
+            idempotent: true,
+            download: true,
+            deprecated: false,
+            content_type: None,
+            multipart: false,
         },
     ];
     /// Every path and query parameter of every operation, with the format the spec documents
@@ -14259,6 +14592,8 @@ pub mod operations {
             operation: "ShowListPeriodHistory",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14269,6 +14604,8 @@ pub mod operations {
             operation: "ShowListPeriodHistory",
             name: "offset",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14279,6 +14616,8 @@ pub mod operations {
             operation: "ShowListPeriodHistory",
             name: "limit",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14289,6 +14628,8 @@ pub mod operations {
             operation: "ShowListPeriodHistory",
             name: "start_time",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14299,6 +14640,8 @@ pub mod operations {
             operation: "ShowListPeriodHistory",
             name: "end_time",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14309,6 +14652,8 @@ pub mod operations {
             operation: "ShowListHistory",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14319,6 +14664,8 @@ pub mod operations {
             operation: "ShowListHistory",
             name: "offset",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14329,6 +14676,8 @@ pub mod operations {
             operation: "ShowListHistory",
             name: "limit",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14339,6 +14688,8 @@ pub mod operations {
             operation: "ShowListHistory",
             name: "interval",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14349,6 +14700,8 @@ pub mod operations {
             operation: "DownloadKeystore",
             name: "file_name",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14359,6 +14712,8 @@ pub mod operations {
             operation: "DownloadKeystore",
             name: "domain_id",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z]{32}$"),
             min_length: Some(32usize),
@@ -14369,6 +14724,8 @@ pub mod operations {
             operation: "ShowJobStatus",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14379,6 +14736,8 @@ pub mod operations {
             operation: "ShowJobListByProjectId",
             name: "project_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z]{32}$"),
             min_length: Some(32usize),
@@ -14389,6 +14748,8 @@ pub mod operations {
             operation: "ShowJobListByProjectId",
             name: "page_index",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14399,6 +14760,8 @@ pub mod operations {
             operation: "ShowJobListByProjectId",
             name: "page_size",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14409,6 +14772,8 @@ pub mod operations {
             operation: "ShowLastHistory",
             name: "project_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z]{32}$"),
             min_length: Some(32usize),
@@ -14419,6 +14784,8 @@ pub mod operations {
             operation: "ShowLastHistory",
             name: "repository_name",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14429,6 +14796,8 @@ pub mod operations {
             operation: "ShowHistoryDetails",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14439,6 +14808,8 @@ pub mod operations {
             operation: "ShowHistoryDetails",
             name: "build_number",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14449,6 +14820,8 @@ pub mod operations {
             operation: "ShowJobSuccessRatio",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14459,6 +14832,8 @@ pub mod operations {
             operation: "ShowJobSuccessRatio",
             name: "start_time",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14469,6 +14844,8 @@ pub mod operations {
             operation: "ShowJobSuccessRatio",
             name: "end_time",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14479,6 +14856,8 @@ pub mod operations {
             operation: "DownloadBuildLog",
             name: "record_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z-]{36}$"),
             min_length: Some(36usize),
@@ -14489,6 +14868,8 @@ pub mod operations {
             operation: "DownloadBuildLog",
             name: "log_level",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14499,6 +14880,8 @@ pub mod operations {
             operation: "DownloadTaskLog",
             name: "record_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z-]{36}$"),
             min_length: Some(36usize),
@@ -14509,6 +14892,8 @@ pub mod operations {
             operation: "DownloadTaskLog",
             name: "task_name",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14519,6 +14904,8 @@ pub mod operations {
             operation: "DownloadTaskLog",
             name: "log_level",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14529,6 +14916,8 @@ pub mod operations {
             operation: "ShowRecordDetail",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14539,6 +14928,8 @@ pub mod operations {
             operation: "ShowRecordDetail",
             name: "build_no",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14549,6 +14940,8 @@ pub mod operations {
             operation: "ShowOutputInfo",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14559,6 +14952,8 @@ pub mod operations {
             operation: "ShowOutputInfo",
             name: "build_no",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14569,6 +14964,8 @@ pub mod operations {
             operation: "StopBuildJob",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14579,6 +14976,8 @@ pub mod operations {
             operation: "StopBuildJob",
             name: "build_no",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14589,6 +14988,8 @@ pub mod operations {
             operation: "DeleteBuildJob",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14599,6 +15000,8 @@ pub mod operations {
             operation: "DisableBuildJob",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14609,6 +15012,8 @@ pub mod operations {
             operation: "EnableBuildJob",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14619,6 +15024,8 @@ pub mod operations {
             operation: "ListTemplates",
             name: "name",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14629,6 +15036,8 @@ pub mod operations {
             operation: "ListTemplates",
             name: "page",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14639,6 +15048,8 @@ pub mod operations {
             operation: "ListTemplates",
             name: "page_size",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14649,6 +15060,8 @@ pub mod operations {
             operation: "DeleteTemplates",
             name: "uuid",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: Some(1usize),
@@ -14659,6 +15072,8 @@ pub mod operations {
             operation: "ListNotice",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14669,6 +15084,8 @@ pub mod operations {
             operation: "UpdateNotice",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14679,6 +15096,8 @@ pub mod operations {
             operation: "DisableNotice",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14689,6 +15108,8 @@ pub mod operations {
             operation: "DisableNotice",
             name: "notice_type",
             location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14699,6 +15120,8 @@ pub mod operations {
             operation: "ListJobConfig",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14709,6 +15132,8 @@ pub mod operations {
             operation: "ListJobConfig",
             name: "get_all_parameters",
             location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: None,
@@ -14719,6 +15144,8 @@ pub mod operations {
             operation: "DownloadLogByRecordId",
             name: "record_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-z-]{36}$"),
             min_length: Some(36usize),
@@ -14729,6 +15156,8 @@ pub mod operations {
             operation: "ShowFlowGraph",
             name: "build_flow_record_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: Some(1usize),
@@ -14739,6 +15168,8 @@ pub mod operations {
             operation: "ShowRecordInfo",
             name: "job_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: Some("^[0-9a-zA-Z]{32}$"),
             min_length: Some(32usize),
@@ -14749,6 +15180,8 @@ pub mod operations {
             operation: "ShowRecordInfo",
             name: "build_no",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: false,
             pattern: None,
             min_length: None,
@@ -14756,6 +15189,965 @@ pub mod operations {
             format: None,
         },
     ];
+    /// The service's error codes (`x-codearts-error-codes`), in the reference's order.
+    pub static ERROR_CODES: &[crate::error::KnownError] = &[
+        crate::error::KnownError {
+            code: "CB.00060100",
+            status: 500u16,
+            message: "Network busy. Try again later.",
+            remedy: "The service is temporarily overloaded; wait a little and send the request again.",
+            retryable: true,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060101",
+            status: 500u16,
+            message: "Internal error.",
+            remedy: "The service failed on its side; if it persists, contact support with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060200",
+            status: 400u16,
+            message: "Invalid parameter.",
+            remedy: "A request parameter has an invalid value; correct it before sending again.",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::InvalidParameter),
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060201",
+            status: 400u16,
+            message: "Invalid task ID.",
+            remedy: "Pass the ID of an existing task.",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::InvalidParameter),
+            parameters: &["job_id"],
+        },
+        crate::error::KnownError {
+            code: "CB.00060202",
+            status: 400u16,
+            message: "Invalid service ID.",
+            remedy: "Use a service ID made only of lowercase letters and digits.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060203",
+            status: 400u16,
+            message: "Invalid file name.",
+            remedy: "Give a non-empty file name of at most 500 characters.",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::InvalidParameter),
+            parameters: &["file_name"],
+        },
+        crate::error::KnownError {
+            code: "CB.00060211",
+            status: 500u16,
+            message: "Too many requests. Try again later.",
+            remedy: "The request rate limit was exceeded; slow down and send the request again after a pause.",
+            retryable: true,
+            class: Some(crate::error::ErrorClass::Throttled),
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060212",
+            status: 400u16,
+            message: "The file cannot be empty.",
+            remedy: "Select a file to upload.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060213",
+            status: 400u16,
+            message: "You can upload a maximum of x files.",
+            remedy: "Upload fewer files per request.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CB.00060214",
+            status: 404u16,
+            message: "URL not found.",
+            remedy: "The request URL is wrong; check the endpoint and the path.",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::NotFound),
+            parameters: &[],
+        },
+    ];
+    /// The fields of every `multipart/form-data` body.
+    pub static FORM_FIELDS: &[crate::multipart::FormField] = &[];
+    /// Every operation that declares `x-codearts-pagination`, its paginator reachable by name.
+    pub static PAGINATED: &[crate::paginate::ByName<super::Client>] = &[
+        crate::paginate::ByName {
+            paging: <super::builder::ShowListHistory<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_list_history,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowListPeriodHistory<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_list_period_history,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ListTemplates<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_list_templates,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowJobListByProjectId<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_job_list_by_project_id,
+        },
+    ];
+    fn pages_of_show_list_history<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let builder = client.show_list_history();
+        let builder = match args("job_id") {
+            Some(value) => builder.job_id(value),
+            None => builder,
+        };
+        let builder = match args("interval") {
+            Some(value) => {
+                builder
+                    .interval(
+                        value
+                            .trim()
+                            .parse::<i32>()
+                            .map_err(|_| {
+                                format!("interval: `{}` is not an integer", value)
+                            })?,
+                    )
+            }
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_list_period_history<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let builder = client.show_list_period_history();
+        let builder = match args("job_id") {
+            Some(value) => builder.job_id(value),
+            None => builder,
+        };
+        let builder = match args("start_time") {
+            Some(value) => builder.start_time(value),
+            None => builder,
+        };
+        let builder = match args("end_time") {
+            Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_list_templates<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let builder = client.list_templates();
+        let builder = match args("name") {
+            Some(value) => builder.name(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_job_list_by_project_id<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let builder = client.show_job_list_by_project_id();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    /// Every operation, callable by name with string parameters and a JSON body (`crate::dynamic`).
+    pub static CALLABLE: &[crate::dynamic::Callable<super::Client>] = &[
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[0],
+            call: call_run_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[1],
+            call: call_create_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[2],
+            call: call_disable_notice,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[3],
+            call: call_list_notice,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[4],
+            call: call_update_notice,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[5],
+            call: call_stop_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[6],
+            call: call_update_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[7],
+            call: call_delete_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[8],
+            call: call_disable_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[9],
+            call: call_show_list_history,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[10],
+            call: call_show_list_period_history,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[11],
+            call: call_list_job_config,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[12],
+            call: call_enable_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[13],
+            call: call_show_job_status,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[14],
+            call: call_show_job_success_ratio,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[15],
+            call: call_show_output_info,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[16],
+            call: call_show_record_info,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[17],
+            call: call_stop_build_job,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[18],
+            call: call_show_history_details,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[19],
+            call: call_show_last_history,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[20],
+            call: call_download_keystore,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[21],
+            call: call_create_templates,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[22],
+            call: call_list_templates,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[23],
+            call: call_delete_templates,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[24],
+            call: call_show_flow_graph,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[25],
+            call: call_show_job_list_by_project_id,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[26],
+            call: call_download_log_by_record_id,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[27],
+            call: call_show_record_detail,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[28],
+            call: call_download_build_log,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[29],
+            call: call_download_task_log,
+        },
+    ];
+    fn call_run_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.run_job();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::RunJobRequestBody,
+                            >("RunJob", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_create_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.create_build_job();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::CreateBuildJobRequestBody,
+                            >("CreateBuildJob", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_disable_notice<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.disable_notice();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("notice_type") {
+                Some(value) => builder.notice_type(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_notice<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.list_notice();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_notice<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.update_notice();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateNoticeRequestBody,
+                            >("UpdateNotice", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_stop_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.stop_job();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::StopJobRequestBody,
+                            >("StopJob", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.update_build_job();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateBuildJobRequestBody,
+                            >("UpdateBuildJob", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_delete_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.delete_build_job();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_disable_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.disable_build_job();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_list_history<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_list_history();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowListHistory", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowListHistory", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("interval") {
+                Some(value) => {
+                    builder
+                        .interval(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowListHistory", "interval", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_list_period_history<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_list_period_history();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowListPeriodHistory", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowListPeriodHistory", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("start_time") {
+                Some(value) => builder.start_time(value),
+                None => builder,
+            };
+            let builder = match input.get("end_time") {
+                Some(value) => builder.end_time(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_job_config<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.list_job_config();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("get_all_parameters") {
+                Some(value) => builder.get_all_parameters(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_enable_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.enable_build_job();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_job_status<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_job_status();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_job_success_ratio<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_job_success_ratio();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("start_time") {
+                Some(value) => builder.start_time(value),
+                None => builder,
+            };
+            let builder = match input.get("end_time") {
+                Some(value) => builder.end_time(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_output_info<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_output_info();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("build_no") {
+                Some(value) => {
+                    builder
+                        .build_no(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowOutputInfo", "build_no", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_record_info<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_record_info();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("build_no") {
+                Some(value) => {
+                    builder
+                        .build_no(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowRecordInfo", "build_no", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_stop_build_job<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.stop_build_job();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("build_no") {
+                Some(value) => {
+                    builder
+                        .build_no(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("StopBuildJob", "build_no", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_history_details<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_history_details();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("build_number") {
+                Some(value) => {
+                    builder
+                        .build_number(
+                            crate::dynamic::parse::<
+                                i32,
+                            >(
+                                "ShowHistoryDetails",
+                                "build_number",
+                                &value,
+                                "an integer",
+                            )?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_last_history<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_last_history();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("repository_name") {
+                Some(value) => builder.repository_name(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_download_keystore<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.download_keystore();
+            let builder = match input.get("file_name") {
+                Some(value) => builder.file_name(value),
+                None => builder,
+            };
+            let builder = match input.get("domain_id") {
+                Some(value) => builder.domain_id(value),
+                None => builder,
+            };
+            crate::dynamic::download(builder).await
+        })
+    }
+    fn call_create_templates<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.create_templates();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::CreateTemplatesRequestBody,
+                            >("CreateTemplates", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_templates<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.list_templates();
+            let builder = match input.get("name") {
+                Some(value) => builder.name(value),
+                None => builder,
+            };
+            let builder = match input.get("page") {
+                Some(value) => builder.page(value),
+                None => builder,
+            };
+            let builder = match input.get("page_size") {
+                Some(value) => builder.page_size(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_delete_templates<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.delete_templates();
+            let builder = match input.get("uuid") {
+                Some(value) => builder.uuid(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_flow_graph<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_flow_graph();
+            let builder = match input.get("build_flow_record_id") {
+                Some(value) => builder.build_flow_record_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_job_list_by_project_id<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_job_list_by_project_id();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("page_index") {
+                Some(value) => {
+                    builder
+                        .page_index(
+                            crate::dynamic::parse::<
+                                i32,
+                            >(
+                                "ShowJobListByProjectId",
+                                "page_index",
+                                &value,
+                                "an integer",
+                            )?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("page_size") {
+                Some(value) => {
+                    builder
+                        .page_size(
+                            crate::dynamic::parse::<
+                                i32,
+                            >(
+                                "ShowJobListByProjectId",
+                                "page_size",
+                                &value,
+                                "an integer",
+                            )?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_download_log_by_record_id<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.download_log_by_record_id();
+            let builder = match input.get("record_id") {
+                Some(value) => builder.record_id(value),
+                None => builder,
+            };
+            crate::dynamic::download(builder).await
+        })
+    }
+    fn call_show_record_detail<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.show_record_detail();
+            let builder = match input.get("job_id") {
+                Some(value) => builder.job_id(value),
+                None => builder,
+            };
+            let builder = match input.get("build_no") {
+                Some(value) => {
+                    builder
+                        .build_no(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowRecordDetail", "build_no", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_download_build_log<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.download_build_log();
+            let builder = match input.get("record_id") {
+                Some(value) => builder.record_id(value),
+                None => builder,
+            };
+            let builder = match input.get("log_level") {
+                Some(value) => builder.log_level(value),
+                None => builder,
+            };
+            crate::dynamic::download(builder).await
+        })
+    }
+    fn call_download_task_log<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.download_task_log();
+            let builder = match input.get("record_id") {
+                Some(value) => builder.record_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_name") {
+                Some(value) => builder.task_name(value),
+                None => builder,
+            };
+            let builder = match input.get("log_level") {
+                Some(value) => builder.log_level(value),
+                None => builder,
+            };
+            crate::dynamic::download(builder).await
+        })
+    }
+    /// All of the above.
+    pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
+        name: "CodeArts Build",
+        endpoint: crate::region::Service::Build,
+        operations: OPERATIONS,
+        parameters: PARAMETERS,
+        error_codes: ERROR_CODES,
+        form_fields: FORM_FIELDS,
+    };
 }
 impl ClientHooks<crate::runtime::Runtime> for Client {
     async fn pre<E>(
@@ -14763,16 +16155,8 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        crate::validate::check_request(
-                request.url(),
-                &self.baseurl,
-                info.operation_id,
-                operations::OPERATIONS,
-                operations::PARAMETERS,
-            )
-            .map_err(|e| Error::Custom(crate::error::to_custom(&e)))?;
         self.inner
-            .pre(request, info.operation_id, operations::OPERATIONS)
+            .pre(request, &self.baseurl, info.operation_id)
             .await
             .map_err(Error::Custom)
     }
@@ -14781,256 +16165,23 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.inner.exec(request, info.operation_id, operations::OPERATIONS).await
+        self.inner.exec(request, info.operation_id).await
     }
 }
 impl Client {
     /// A client for this service configured by `config`: endpoint, credentials, timeouts and
     /// retries. This is the constructor to use; `new` has no authentication.
     pub fn from_config(config: &crate::Config) -> Result<Self, crate::Error> {
-        let runtime = crate::runtime::Runtime::new(
-            config,
-            crate::region::Service::Build,
-        )?;
+        let runtime = crate::runtime::Runtime::new(config, &operations::SERVICE)?;
         let (base_url, http) = (runtime.base_url().to_string(), runtime.http().clone());
         Ok(Self::new_with_client(&base_url, http, runtime))
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowListPeriodHistory<'a> {
-    type Output = types::ShowListPeriodHistoryResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowListHistory<'a> {
-    type Output = types::ShowListHistoryResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[1];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DownloadKeystore<'a> {
-    type Output = ByteStream;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[2];
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowJobStatus<'a> {
-    type Output = types::ShowJobStatusResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[3];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowJobListByProjectId<'a> {
-    type Output = types::ShowJobListByProjectIdResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[4];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
     }
 }
 impl<'a> crate::runtime::Operation for builder::RunJob<'a> {
     type Output = types::RunJobResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[5];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowLastHistory<'a> {
-    type Output = types::ShowLastHistoryResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[6];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowHistoryDetails<'a> {
-    type Output = types::ShowHistoryDetailsResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[7];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowJobSuccessRatio<'a> {
-    type Output = types::ShowJobSuccessRatioResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[8];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DownloadBuildLog<'a> {
-    type Output = ByteStream;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[9];
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DownloadTaskLog<'a> {
-    type Output = ByteStream;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[10];
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowRecordDetail<'a> {
-    type Output = types::ShowRecordDetailResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[11];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowOutputInfo<'a> {
-    type Output = types::ShowOutputInfoResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[12];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::StopBuildJob<'a> {
-    type Output = types::StopBuildJobResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[13];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DeleteBuildJob<'a> {
-    type Output = types::DeleteBuildJobResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[14];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DisableBuildJob<'a> {
-    type Output = types::BuildJobStatusChangeResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[15];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::EnableBuildJob<'a> {
-    type Output = types::BuildJobStatusChangeResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[16];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
@@ -15045,97 +16196,8 @@ impl<'a> crate::runtime::Operation for builder::EnableBuildJob<'a> {
 impl<'a> crate::runtime::Operation for builder::CreateBuildJob<'a> {
     type Output = types::BuildJobIdResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[17];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::UpdateBuildJob<'a> {
-    type Output = types::BuildJobIdResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[18];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ListTemplates<'a> {
-    type Output = types::ListTemplatesResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[19];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::CreateTemplates<'a> {
-    type Output = types::CreateTemplatesResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[20];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::DeleteTemplates<'a> {
-    type Output = types::DeleteTemplatesResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[21];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ListNotice<'a> {
-    type Output = types::ListNoticeResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[22];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::UpdateNotice<'a> {
-    type Output = types::NoticeOperationResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[23];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[1];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
@@ -15150,7 +16212,8 @@ impl<'a> crate::runtime::Operation for builder::UpdateNotice<'a> {
 impl<'a> crate::runtime::Operation for builder::DisableNotice<'a> {
     type Output = types::NoticeOperationResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[24];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[2];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
@@ -15162,10 +16225,11 @@ impl<'a> crate::runtime::Operation for builder::DisableNotice<'a> {
         self.send()
     }
 }
-impl<'a> crate::runtime::Operation for builder::ListJobConfig<'a> {
-    type Output = types::ListJobConfigResponse;
+impl<'a> crate::runtime::Operation for builder::ListNotice<'a> {
+    type Output = types::ListNoticeResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[25];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[3];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
@@ -15177,37 +16241,11 @@ impl<'a> crate::runtime::Operation for builder::ListJobConfig<'a> {
         self.send()
     }
 }
-impl<'a> crate::runtime::Operation for builder::DownloadLogByRecordId<'a> {
-    type Output = ByteStream;
+impl<'a> crate::runtime::Operation for builder::UpdateNotice<'a> {
+    type Output = types::NoticeOperationResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[26];
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowFlowGraph<'a> {
-    type Output = types::ShowFlowGraphResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[27];
-    fn decode_path(bytes: &[u8]) -> Option<String> {
-        crate::runtime::json_path::<Self::Output>(bytes)
-    }
-    fn send_raw(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
-    > + Send {
-        self.send()
-    }
-}
-impl<'a> crate::runtime::Operation for builder::ShowRecordInfo<'a> {
-    type Output = types::ShowRecordInfoResponse;
-    type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[28];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[4];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
@@ -15222,10 +16260,498 @@ impl<'a> crate::runtime::Operation for builder::ShowRecordInfo<'a> {
 impl<'a> crate::runtime::Operation for builder::StopJob<'a> {
     type Output = types::StopJobResponse;
     type ErrorBody = types::ErrorResponse;
-    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[29];
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[5];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateBuildJob<'a> {
+    type Output = types::BuildJobIdResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[6];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteBuildJob<'a> {
+    type Output = types::DeleteBuildJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[7];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DisableBuildJob<'a> {
+    type Output = types::BuildJobStatusChangeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[8];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowListHistory<'a> {
+    type Output = types::ShowListHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[9];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowListHistory<'a> {
+    type Item = types::JobHistoryRecord;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowListHistory",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 0u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.history_records).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowListHistory<'a> {
+    ///Every page of `ShowListHistory`, fetched lazily as the spec declares its paging (`offset` = page number from 0, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowListPeriodHistory<'a> {
+    type Output = types::ShowListPeriodHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[10];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowListPeriodHistory<'a> {
+    type Item = types::JobPeriodHistoryRecord;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowListPeriodHistory",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 0u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.history_records).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowListPeriodHistory<'a> {
+    ///Every page of `ShowListPeriodHistory`, fetched lazily as the spec declares its paging (`offset` = page number from 0, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListJobConfig<'a> {
+    type Output = types::ListJobConfigResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[11];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::EnableBuildJob<'a> {
+    type Output = types::BuildJobStatusChangeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[12];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobStatus<'a> {
+    type Output = types::ShowJobStatusResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[13];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobSuccessRatio<'a> {
+    type Output = types::ShowJobSuccessRatioResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[14];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowOutputInfo<'a> {
+    type Output = types::ShowOutputInfoResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[15];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowRecordInfo<'a> {
+    type Output = types::ShowRecordInfoResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[16];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::StopBuildJob<'a> {
+    type Output = types::StopBuildJobResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[17];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowHistoryDetails<'a> {
+    type Output = types::ShowHistoryDetailsResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[18];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowLastHistory<'a> {
+    type Output = types::ShowLastHistoryResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[19];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadKeystore<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[20];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CreateTemplates<'a> {
+    type Output = types::CreateTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[21];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListTemplates<'a> {
+    type Output = types::ListTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[22];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ListTemplates<'a> {
+    type Item = types::QueryTemplatesItems;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ListTemplates",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 1u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.page((position).to_string()).page_size((u64::from(size)).to_string())
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.result.as_ref())
+            .and_then(|node| node.total_size)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output)
+                .and_then(|node| node.result)
+                .map(|node| node.items)
+                .unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ListTemplates<'a> {
+    ///Every page of `ListTemplates`, fetched lazily as the spec declares its paging (`page` = page number from 1, `page_size` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteTemplates<'a> {
+    type Output = types::DeleteTemplatesResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[23];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowFlowGraph<'a> {
+    type Output = types::ShowFlowGraphResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[24];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowJobListByProjectId<'a> {
+    type Output = types::ShowJobListByProjectIdResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[25];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowJobListByProjectId<'a> {
+    type Item = types::BuildJobListItem;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowJobListByProjectId",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 1u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.page_index(i32::try_from(position).unwrap_or(i32::MAX))
+            .page_size(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.jobs).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowJobListByProjectId<'a> {
+    ///Every page of `ShowJobListByProjectId`, fetched lazily as the spec declares its paging (`page_index` = page number from 1, `page_size` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadLogByRecordId<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[26];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowRecordDetail<'a> {
+    type Output = types::ShowRecordDetailResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[27];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadBuildLog<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[28];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DownloadTaskLog<'a> {
+    type Output = ByteStream;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[29];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn send_raw(
         self,
     ) -> impl ::std::future::Future<

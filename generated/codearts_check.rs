@@ -10,6 +10,8 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 pub mod types {
     ///The error body of CodeArts Check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Error code, e.g. CC.00000000 (CodeArts Check) or APIGW.0301 (API gateway).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -25,6 +27,8 @@ pub mod types {
     }
     ///Optional temporary repository to check (Table 3 Request body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunTaskRequestBody {
         ///Token of the user with permission on the task's temporary repository.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -46,6 +50,8 @@ pub mod types {
     }
     ///Started execution (Table 4 Response body parameters).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RunTaskResponse {
         ///ID of the execution.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -525,6 +531,8 @@ pub mod operations {
             idempotent: false,
             download: false,
             deprecated: false,
+            content_type: Some("application/json"),
+            multipart: false,
         },
     ];
     /// Every path and query parameter of every operation, with the format the spec documents
@@ -534,6 +542,8 @@ pub mod operations {
             operation: "RunTask",
             name: "task_id",
             location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
             string: true,
             pattern: None,
             min_length: Some(1usize),
@@ -541,6 +551,52 @@ pub mod operations {
             format: Some("check task ID (not empty)"),
         },
     ];
+    /// The service's error codes (`x-codearts-error-codes`), in the reference's order.
+    pub static ERROR_CODES: &[crate::error::KnownError] = &[];
+    /// The fields of every `multipart/form-data` body.
+    pub static FORM_FIELDS: &[crate::multipart::FormField] = &[];
+    /// Every operation that declares `x-codearts-pagination`, its paginator reachable by name.
+    pub static PAGINATED: &[crate::paginate::ByName<super::Client>] = &[];
+    /// Every operation, callable by name with string parameters and a JSON body (`crate::dynamic`).
+    pub static CALLABLE: &[crate::dynamic::Callable<super::Client>] = &[
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[0],
+            call: call_run_task,
+        },
+    ];
+    fn call_run_task<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let builder = client.run_task();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::RunTaskRequestBody,
+                            >("RunTask", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    /// All of the above.
+    pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
+        name: "CodeArts Check",
+        endpoint: crate::region::Service::Check,
+        operations: OPERATIONS,
+        parameters: PARAMETERS,
+        error_codes: ERROR_CODES,
+        form_fields: FORM_FIELDS,
+    };
 }
 impl ClientHooks<crate::runtime::Runtime> for Client {
     async fn pre<E>(
@@ -548,16 +604,8 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        crate::validate::check_request(
-                request.url(),
-                &self.baseurl,
-                info.operation_id,
-                operations::OPERATIONS,
-                operations::PARAMETERS,
-            )
-            .map_err(|e| Error::Custom(crate::error::to_custom(&e)))?;
         self.inner
-            .pre(request, info.operation_id, operations::OPERATIONS)
+            .pre(request, &self.baseurl, info.operation_id)
             .await
             .map_err(Error::Custom)
     }
@@ -566,17 +614,14 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.inner.exec(request, info.operation_id, operations::OPERATIONS).await
+        self.inner.exec(request, info.operation_id).await
     }
 }
 impl Client {
     /// A client for this service configured by `config`: endpoint, credentials, timeouts and
     /// retries. This is the constructor to use; `new` has no authentication.
     pub fn from_config(config: &crate::Config) -> Result<Self, crate::Error> {
-        let runtime = crate::runtime::Runtime::new(
-            config,
-            crate::region::Service::Check,
-        )?;
+        let runtime = crate::runtime::Runtime::new(config, &operations::SERVICE)?;
         let (base_url, http) = (runtime.base_url().to_string(), runtime.http().clone());
         Ok(Self::new_with_client(&base_url, http, runtime))
     }
@@ -585,6 +630,7 @@ impl<'a> crate::runtime::Operation for builder::RunTask<'a> {
     type Output = types::RunTaskResponse;
     type ErrorBody = types::ErrorResponse;
     const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
     fn decode_path(bytes: &[u8]) -> Option<String> {
         crate::runtime::json_path::<Self::Output>(bytes)
     }

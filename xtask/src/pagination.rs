@@ -45,6 +45,15 @@ pub fn check(spec: &Value, report: &mut Report) -> usize {
                 .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
                 .collect();
             let param = |name: &str| query.iter().find(|p| p.get("name").and_then(Value::as_str) == Some(name));
+            if let Some(why) = op.get("x-codearts-no-pagination") {
+                if why.as_str().is_none_or(|w| w.trim().is_empty()) {
+                    report.push(format!("{id}: x-codearts-no-pagination must say why the operation does not page"));
+                }
+                if op.get("x-codearts-pagination").is_some() {
+                    report.push(format!("{id}: both x-codearts-pagination and x-codearts-no-pagination"));
+                }
+                continue;
+            }
             let Some(decl) = op.get("x-codearts-pagination") else {
                 let paging: Vec<&str> = PAGING_PARAMS.iter().copied().filter(|n| param(n).is_some()).collect();
                 if !paging.is_empty() {

@@ -1,7 +1,5 @@
 //! The spec's stored examples and errata, read the same way by `cargo xtask validate` and by the
-//! round-trip tests (both include this file), so the two cannot disagree on what an erratum means.
-
-#![allow(dead_code)]
+//! round-trip tests, so the two cannot disagree on what an erratum means.
 
 use serde::Deserialize;
 use serde_json::Value;
