@@ -17,9 +17,9 @@ use crate::credentials::{Chain, Credentials};
 use crate::error::{Error, ErrorKind};
 use crate::iam::{PasswordLogin, ProjectIdCache, ProjectScope, TokenProvider};
 use crate::region::{Endpoints, Service};
-use crate::retry::{RetryPolicy, Sleep, TokioSleep};
+use crate::retry::{RetryClassifier, RetryPolicy, Sleep, TokioSleep};
 use crate::runtime::{Auth, ProjectHeader};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Timeouts of every request.
@@ -64,6 +64,22 @@ pub struct Config {
     http: Option<reqwest::Client>,
     sleep: Arc<dyn Sleep>,
     max_response_body: u64,
+    classifier: Option<Arc<dyn RetryClassifier>>,
+    /// Where `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` overrides are read: the chain's environment
+    /// for `from_chain`, the process's otherwise.
+    override_env: Option<OverrideEnv>,
+    /// The HTTP client, credentials and IAM project every client of this configuration (and of its
+    /// clones) shares: made on the first `Client::from_config`, so that Build, Check and Pipeline
+    /// clients share one connection pool, one token cache (one IAM login) and one project-id cache.
+    identity: Arc<Mutex<Option<Identity>>>,
+}
+
+/// What the clients of one [`Config`] share.
+#[derive(Clone)]
+pub(crate) struct Identity {
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Auth,
+    pub(crate) project: ProjectHeader,
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +112,18 @@ pub struct ConfigBuilder {
     http: Option<reqwest::Client>,
     sleep: Option<Arc<dyn Sleep>>,
     max_response_body: Option<u64>,
+    classifier: Option<Arc<dyn RetryClassifier>>,
+    override_env: Option<OverrideEnv>,
+}
+
+/// The environment endpoint overrides are read from (shown by name only: it may hold secrets).
+#[derive(Clone)]
+struct OverrideEnv(crate::credentials::EnvFn);
+
+impl std::fmt::Debug for OverrideEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<the credential chain's environment>")
+    }
 }
 
 impl Config {
@@ -127,6 +155,7 @@ impl Config {
         if let Some(iam) = resolved.iam_endpoint {
             builder = builder.endpoint(Service::Iam, iam);
         }
+        builder.override_env = Some(OverrideEnv(chain.environment()));
         builder.env_endpoint_overrides(true).build()
     }
 
@@ -145,9 +174,10 @@ impl Config {
         let invalid = |e: crate::region::RegionError| Error::new(ErrorKind::InvalidInput, e.to_string());
         let mut endpoints = match &self.region {
             // With overrides, a region missing from the tables works when its endpoint is given.
-            Some(region) if self.env_overrides => {
-                Endpoints::resolve(region, |k| std::env::var(k).ok()).map_err(invalid)?
-            }
+            Some(region) if self.env_overrides => match &self.override_env {
+                Some(OverrideEnv(env)) => Endpoints::resolve(region, |k| env(k)).map_err(invalid)?,
+                None => Endpoints::resolve(region, |k| std::env::var(k).ok()).map_err(invalid)?,
+            },
             Some(region) => Endpoints::for_region(region).map_err(invalid)?,
             None => Endpoints::empty(),
         }
@@ -162,6 +192,24 @@ impl Config {
     pub(crate) fn runtime_parts(&self, service: Service) -> Result<RuntimeParts, Error> {
         let endpoints = self.endpoints()?;
         let base = endpoints.get(service).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+        let identity = self.identity(&endpoints)?;
+        Ok(RuntimeParts {
+            base_url: base.as_str().trim_end_matches('/').to_string(),
+            identity,
+            retry: self.retry.clone(),
+            classifier: self.classifier.clone(),
+            attempt_timeout: self.timeouts.attempt,
+            sleep: self.sleep.clone(),
+            max_response_body: self.max_response_body,
+        })
+    }
+
+    /// The shared identity, made on first use (and kept only once it could be made).
+    fn identity(&self, endpoints: &Endpoints) -> Result<Identity, Error> {
+        let mut shared = self.identity.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(identity) = shared.as_ref() {
+            return Ok(identity.clone());
+        }
         let http = match &self.http {
             Some(http) => http.clone(),
             None => build_http(&self.timeouts, self.user_agent_suffix.as_deref())?,
@@ -201,25 +249,17 @@ impl Config {
             }
             _ => ProjectHeader::None,
         };
-        Ok(RuntimeParts {
-            base_url: base.as_str().trim_end_matches('/').to_string(),
-            http,
-            auth,
-            project,
-            retry: self.retry.clone(),
-            attempt_timeout: self.timeouts.attempt,
-            sleep: self.sleep.clone(),
-            max_response_body: self.max_response_body,
-        })
+        let identity = Identity { http, auth, project };
+        *shared = Some(identity.clone());
+        Ok(identity)
     }
 }
 
 pub(crate) struct RuntimeParts {
     pub(crate) base_url: String,
-    pub(crate) http: reqwest::Client,
-    pub(crate) auth: Auth,
-    pub(crate) project: ProjectHeader,
+    pub(crate) identity: Identity,
     pub(crate) retry: RetryPolicy,
+    pub(crate) classifier: Option<Arc<dyn RetryClassifier>>,
     pub(crate) attempt_timeout: Duration,
     pub(crate) sleep: Arc<dyn Sleep>,
     pub(crate) max_response_body: u64,
@@ -314,6 +354,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// Decides which failed attempts are resent, before the SDK's own rules (see
+    /// [`crate::retry::RetryClassifier`]; it may answer [`crate::retry::RetryAction::Default`] to
+    /// leave an attempt to them).
+    pub fn retry_classifier(mut self, classifier: Arc<dyn RetryClassifier>) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
     /// How to wait between attempts (default: tokio's timer).
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = Some(sleep);
@@ -350,6 +398,9 @@ impl ConfigBuilder {
             http: self.http,
             sleep: self.sleep.unwrap_or_else(|| Arc::new(TokioSleep)),
             max_response_body: self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
+            classifier: self.classifier,
+            override_env: self.override_env,
+            identity: Arc::new(Mutex::new(None)),
         };
         // Validate region and endpoints now, so a typo fails at start-up, not on the first call.
         config.endpoints()?;

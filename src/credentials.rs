@@ -325,7 +325,7 @@ fn format_tried(tried: &[(String, String)]) -> String {
     tried.iter().map(|(source, why)| format!("{source}: {why}")).collect::<Vec<_>>().join("; ")
 }
 
-type EnvFn = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub(crate) type EnvFn = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// The credential chain: explicit > environment > profile file. See the [module docs](self).
 ///
@@ -361,7 +361,7 @@ impl Chain {
     pub fn new() -> Self {
         Chain {
             explicit: None,
-            env: Box::new(|name| std::env::var(name).ok()),
+            env: std::sync::Arc::new(|name| std::env::var(name).ok()),
             profile_path: None,
             profile_section: None,
         }
@@ -375,8 +375,13 @@ impl Chain {
 
     /// Reads environment variables through `env` instead of `std::env::var`.
     pub fn env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        self.env = Box::new(env);
+        self.env = std::sync::Arc::new(env);
         self
+    }
+
+    /// The environment this chain reads (for the endpoint overrides of `Config::from_chain`).
+    pub(crate) fn environment(&self) -> EnvFn {
+        self.env.clone()
     }
 
     /// Reads the profile file at `path`, instead of `HUAWEICLOUD_SDK_CREDENTIALS_FILE` or

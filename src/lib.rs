@@ -8,9 +8,11 @@
 //! - [`check`] — CodeArts Check (feature `check`): code-check tasks.
 //! - [`wait`] — wait for a build to finish (jittered backoff, maximum wait, distinct outcomes).
 //! - [`logs`] — download a build's or a step's log in constant memory; follow a running build's log.
-//! - [`paginate`] — lazy streams of pages and items for the list operations.
-//! - `emulator` — a stateful local emulator of CodeArts Build and IAM (feature `emulator`, not on by
-//!   default) for tests and for trying the SDK without a cloud account.
+//! - [`paginate`] — lazy streams of pages and items: `into_paginator()` on every list operation.
+//! - [`multipart`] — `multipart/form-data` bodies for the upload operations.
+//!
+//! The local emulator of the services (for tests, and for trying the SDK without a cloud account)
+//! is the crate `codearts-emulator`; the `codearts` command line is the crate `codearts-cli`.
 //!
 //! Method names are the snake_case of the vendor SDKs' operation names (`RunJob` → `run_job`), so
 //! the vendor reference and the other languages' SDKs can be grepped for either.
@@ -51,10 +53,9 @@ pub mod validate;
 pub use config::{Config, ConfigBuilder, Timeouts, install_crypto_provider};
 pub use error::{Error, ErrorKind};
 pub use runtime::{CallExt, CallOptions};
+pub mod dynamic;
 pub mod iam;
-
-#[cfg(feature = "emulator")]
-pub mod emulator;
+pub mod multipart;
 
 #[cfg(feature = "build")]
 pub mod logs;

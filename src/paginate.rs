@@ -9,28 +9,26 @@
 //! - with an `Err` of kind [`ErrorKind::Service`] when the server answers the same non-empty page
 //!   twice in a row (it ignores the paging parameters: following it would never end).
 //!
-//! [`items`] flattens a stream of pages into a stream of items. The `build` helpers
-//! ([`jobs_by_project`], [`history`], [`period_history`], [`templates`]) know each Build list
-//! operation's flavour of paging, as the spec declares it in `x-codearts-pagination` (checked by
-//! `cargo xtask validate`; `tests/pagination.rs` drives every declared operation's helper against a
-//! server that pages exactly as declared):
+//! [`items`] flattens a stream of pages into a stream of items.
 //!
-//! | Operation | page parameter | size parameter | items, total |
-//! |---|---|---|---|
-//! | ShowJobListByProjectId | `page_index`, from 1 | `page_size` | `jobs`, `total` |
-//! | ShowListHistory | `offset`, a page index from 0 | `limit` (1–100) | `history_records`, `total` |
-//! | ShowListPeriodHistory | `offset`, a page index from 0 | `limit` (1–100) | `history_records`, `total` |
-//! | ListTemplates | `page` (a string), from 1 | `page_size` (a string) | `result.items`, `result.total_size` |
+//! Every operation whose spec declares `x-codearts-pagination` has a generated `into_paginator()`
+//! on its builder (a [`Paginator`], as aws-sdk-rust's): set the operation's other parameters, then
+//! stream `.items()` or `.pages()`. The generated [`Paginated`] impl knows the operation's flavour
+//! of paging (a page number from 0 or 1, or an item offset; in the query or in the JSON body; the
+//! dotted path of the items and of the total), so nothing here is written per operation:
+//! `tests/pagination.rs` drives every declared operation against a server that pages exactly as
+//! its spec declares.
 //!
 //! ```no_run
+//! # #[cfg(feature = "build")]
 //! # async fn demo(client: &codearts::build::Client) -> Result<(), codearts::Error> {
 //! use futures_util::StreamExt;
-//! use codearts::paginate;
 //!
-//! let jobs = paginate::items(paginate::jobs_by_project(client, "6ecbc5bac7c8442fb3d2563d53c13582", 50));
-//! let mut jobs = std::pin::pin!(jobs);
-//! while let Some(job) = jobs.next().await {
-//!     println!("{:?}", job?.job_name);
+//! let history = client.show_list_history().job_id("f9d6c8466d614a9788e9a0acf6c15f46").interval(7);
+//! let mut records = std::pin::pin!(history.into_paginator().page_size(20).items());
+//! while let Some(record) = records.next().await {
+//!     let record = record?;
+//!     println!("#{:?} {:?}", record.build_number, record.record_id);
 //! }
 //! # Ok(()) }
 //! ```
@@ -149,119 +147,163 @@ pub fn items<T>(pages: impl Stream<Item = Result<Page<T>, Error>>) -> impl Strea
         .flatten()
 }
 
-#[cfg(feature = "build")]
-pub use build_lists::{history, jobs_by_project, period_history, templates};
+/// How an operation pages, as its spec's `x-codearts-pagination` declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// The operation's vendor name.
+    pub operation: &'static str,
+    /// What the page position counts.
+    pub kind: PageKind,
+    /// For [`PageKind::Page`], the number of the first page (0 or 1).
+    pub first_page: u64,
+    /// The largest page size the reference allows.
+    pub max_size: Option<u32>,
+}
 
-#[cfg(feature = "build")]
-mod build_lists {
-    use super::{Page, PageRequest, pages};
-    use crate::build::{Client, types};
-    use crate::error::Error;
-    use crate::runtime::CallExt;
-    use futures_core::Stream;
-    use std::future::Future;
+/// What a page position counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// A page number, from [`Paging::first_page`].
+    Page,
+    /// The offset of the page's first item.
+    Offset,
+}
 
-    fn int(value: u32) -> i32 {
-        i32::try_from(value).unwrap_or(i32::MAX)
+impl Paging {
+    /// The value of the operation's page parameter for `request`.
+    pub fn position(&self, request: PageRequest) -> u64 {
+        match self.kind {
+            PageKind::Page => self.first_page + u64::from(request.index),
+            PageKind::Offset => request.offset(),
+        }
     }
 
-    /// [`pages`] over one operation of `client`: `fetch` gets its own clones of the client and of
-    /// `args` (the operation's other parameters) for each page.
-    fn paged<A, T, F, Fut>(
-        client: &Client,
-        args: A,
-        page_size: u32,
-        fetch: F,
-    ) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
+    /// The page size a paginator uses unless told otherwise: the largest the reference allows, up
+    /// to 100.
+    pub fn default_size(&self) -> u32 {
+        self.max_size.unwrap_or(100).clamp(1, 100)
+    }
+}
+
+/// Implemented (by generated code) for the builder of every operation that declares
+/// `x-codearts-pagination`: how to ask for one page, and where the page's items and total are.
+pub trait Paginated: crate::runtime::Operation + Clone {
+    /// One item of the list.
+    type Item: PartialEq + Clone + Send;
+    /// How the operation pages.
+    const PAGING: Paging;
+    /// The builder with its page parameters set (`position` as [`Paging::position`] computes it).
+    fn at(self, position: u64, size: u32) -> Self;
+    /// The page an answer holds.
+    fn page_of(output: Self::Output) -> Page<Self::Item>;
+}
+
+/// A paginator's pages with each item as JSON: what [`ByName`] walks.
+pub type JsonPages<'a> = std::pin::Pin<Box<dyn Stream<Item = Result<Page<serde_json::Value>, Error>> + Send + 'a>>;
+
+/// One list operation's paginator, reachable by its name (`codearts::<service>::operations::PAGINATED`):
+/// its parameters other than the paging ones come from strings, by name. Generated for every
+/// operation that declares `x-codearts-pagination`, for test suites that walk every list operation
+/// and for command lines.
+pub struct ByName<C: 'static> {
+    /// How the operation pages.
+    pub paging: Paging,
+    /// Its pages of `size` items, its parameters set from `args(name)` (strings, parsed as their
+    /// types; `Err` names one that does not parse).
+    pub pages: PagesFn<C>,
+}
+
+/// How a [`ByName`] starts its pages.
+pub type PagesFn<C> = for<'a> fn(&'a C, &dyn Fn(&str) -> Option<String>, u32) -> Result<JsonPages<'a>, String>;
+
+impl<C> std::fmt::Debug for ByName<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByName").field("paging", &self.paging).finish_non_exhaustive()
+    }
+}
+
+/// `paginator`'s pages as [`JsonPages`].
+pub fn json_pages<'a, B>(paginator: Paginator<B>) -> JsonPages<'a>
+where
+    B: Paginated + Send + 'a,
+    B::Item: serde::Serialize,
+    B::Output: Send,
+{
+    Box::pin(paginator.pages().map(|page| {
+        page.map(|p| Page {
+            items: p.items.iter().map(|i| serde_json::to_value(i).unwrap_or(serde_json::Value::Null)).collect(),
+            total: p.total,
+        })
+    }))
+}
+
+/// The pages of one list operation, from the builder's `into_paginator()`: every parameter the
+/// builder was given is sent with each page, the paging parameters are the paginator's.
+///
+/// ```no_run
+/// # #[cfg(feature = "build")]
+/// # async fn demo(client: &codearts::build::Client) -> Result<(), codearts::Error> {
+/// use futures_util::StreamExt;
+///
+/// let jobs = client.show_job_list_by_project_id().project_id("6ecbc5bac7c8442fb3d2563d53c13582");
+/// let mut jobs = std::pin::pin!(jobs.into_paginator().page_size(50).items());
+/// while let Some(job) = jobs.next().await {
+///     println!("{:?}", job?.job_name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a paginator does nothing until its pages or items are polled"]
+pub struct Paginator<B> {
+    builder: B,
+    size: Option<u32>,
+    start: u32,
+}
+
+impl<B: Paginated> Paginator<B> {
+    /// A paginator over `builder`'s operation (what `into_paginator()` returns).
+    pub fn new(builder: B) -> Self {
+        Paginator { builder, size: None, start: 0 }
+    }
+
+    /// Items per page (default [`Paging::default_size`]; at least 1, at most the reference's
+    /// maximum).
+    pub fn page_size(mut self, size: u32) -> Self {
+        let max = B::PAGING.max_size.unwrap_or(u32::MAX);
+        self.size = Some(size.clamp(1, max.max(1)));
+        self
+    }
+
+    /// Starts at the page with this index (0 is the first page, whatever the operation numbers it).
+    pub fn starting_at(mut self, index: u32) -> Self {
+        self.start = index;
+        self
+    }
+
+    /// The pages, fetched lazily (see the [module documentation](self) for when they stop).
+    pub fn pages(self) -> impl Stream<Item = Result<Page<B::Item>, Error>> + Send
     where
-        A: Clone + Send + 'static,
-        T: PartialEq + Clone + Send + 'static,
-        F: Fn(Client, A, PageRequest) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+        B: Send,
+        B::Output: Send,
     {
-        let client = client.clone();
-        pages(move |request| fetch(client.clone(), args.clone(), request), PageRequest::first(page_size))
+        let Paginator { builder, size, start } = self;
+        let size = size.unwrap_or_else(|| B::PAGING.default_size());
+        pages(
+            move |request: PageRequest| {
+                let call = builder.clone().at(B::PAGING.position(request), request.size);
+                async move { crate::runtime::CallExt::call(call).await.map(B::page_of) }
+            },
+            PageRequest { index: start, size },
+        )
     }
 
-    /// The jobs of CodeArts project `project_id` (ShowJobListByProjectId), `page_size` per page.
-    pub fn jobs_by_project(
-        client: &Client,
-        project_id: impl Into<String>,
-        page_size: u32,
-    ) -> impl Stream<Item = Result<Page<types::BuildJobListItem>, Error>> + Send + 'static {
-        paged(client, project_id.into(), page_size, |client, project_id, request| async move {
-            let r = client
-                .show_job_list_by_project_id()
-                .project_id(project_id)
-                .page_index(int(request.index.saturating_add(1)))
-                .page_size(int(request.size))
-                .call()
-                .await?;
-            Ok(Page::new(r.jobs, r.total.map(i64::from)))
-        })
-    }
-
-    /// The builds of job `job_id` of the last `interval` days (ShowListHistory), newest first,
-    /// `page_size` (1–100) per page.
-    pub fn history(
-        client: &Client,
-        job_id: impl Into<String>,
-        interval: i32,
-        page_size: u32,
-    ) -> impl Stream<Item = Result<Page<types::JobHistoryRecord>, Error>> + Send + 'static {
-        paged(client, job_id.into(), page_size, move |client, job_id, request| async move {
-            let r = client
-                .show_list_history()
-                .job_id(job_id)
-                .interval(interval)
-                .offset(int(request.index))
-                .limit(int(request.size))
-                .call()
-                .await?;
-            Ok(Page::new(r.history_records, r.total.map(i64::from)))
-        })
-    }
-
-    /// The builds of job `job_id` that started between `start_time` and `end_time`
-    /// (ShowListPeriodHistory; dates as `yyyy-MM-dd`, at most 30 days apart), `page_size` (1–100)
-    /// per page.
-    pub fn period_history(
-        client: &Client,
-        job_id: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-        page_size: u32,
-    ) -> impl Stream<Item = Result<Page<types::JobPeriodHistoryRecord>, Error>> + Send + 'static {
-        let args = (job_id.into(), start_time.into(), end_time.into());
-        paged(client, args, page_size, |client, (job_id, start_time, end_time), request| async move {
-            let r = client
-                .show_list_period_history()
-                .job_id(job_id)
-                .start_time(start_time)
-                .end_time(end_time)
-                .offset(int(request.index))
-                .limit(int(request.size))
-                .call()
-                .await?;
-            Ok(Page::new(r.history_records, r.total.map(i64::from)))
-        })
-    }
-
-    /// The account's build templates (ListTemplates), `page_size` per page.
-    pub fn templates(
-        client: &Client,
-        page_size: u32,
-    ) -> impl Stream<Item = Result<Page<types::QueryTemplatesItems>, Error>> + Send + 'static {
-        paged(client, (), page_size, |client, (), request| async move {
-            let r = client
-                .list_templates()
-                .page(request.index.saturating_add(1).to_string())
-                .page_size(request.size.to_string())
-                .call()
-                .await?;
-            let result = r.result.unwrap_or_default();
-            Ok(Page::new(result.items, result.total_size.map(i64::from)))
-        })
+    /// The items of every page, one by one.
+    pub fn items(self) -> impl Stream<Item = Result<B::Item, Error>> + Send
+    where
+        B: Send,
+        B::Output: Send,
+    {
+        items(self.pages())
     }
 }
 

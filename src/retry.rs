@@ -7,7 +7,7 @@
 //! | failure | any operation | idempotent operations only |
 //! | --- | --- | --- |
 //! | connection could not be established (refused, DNS, connect timeout) — the request was provably never sent | retried | |
-//! | 429, 502, 503, 504; `CB.00060100` "network busy"; `CB.00060211` "too many requests" | | retried |
+//! | 429, 502, 503, 504; the error codes the service's spec declares retryable (`x-codearts-error-codes`: Build's `CB.00060100` "network busy", `CB.00060211` "too many requests", Check's "network busy", …) | | retried |
 //! | read timeout, connection reset or closed after the request was written | | retried |
 //! | 401 while using a refreshable IAM token | refreshed once, resent once | |
 //! | anything else (400, 403, 404, other 5xx, decode errors) | never | never |
@@ -19,6 +19,10 @@
 //! Backoff is capped exponential with full jitter (a uniformly random delay between zero and
 //! `min(max_backoff, initial_backoff × 2^(attempt−1))`); a `Retry-After` header (seconds or an HTTP
 //! date) replaces the computed delay. The total time budget bounds the attempts and the waits.
+//!
+//! The decision is pluggable: a [`RetryClassifier`] set on the configuration is asked first (for
+//! example to resend on a service-specific code, or never to resend anything), and may leave any
+//! attempt to these rules ([`DefaultClassifier`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -84,12 +88,13 @@ impl RetryPolicy {
 
 /// What went wrong with one attempt, as far as resending is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Failure {
+#[non_exhaustive]
+pub enum Failure {
     /// The connection was never established: nothing reached the server.
     NotSent,
-    /// It may have reached the server (timeout, reset after writing).
+    /// It may have reached the server (timeout, reset after writing, a body that broke off).
     MaybeSent,
-    /// The server answered with a status that says "try again".
+    /// The server answered with a status (or error code) that says "try again".
     Transient,
     /// Anything else.
     Permanent,
@@ -106,18 +111,72 @@ impl Failure {
         }
     }
 
-    pub(crate) fn of_status(status: u16, code: Option<&str>) -> Failure {
-        let transient_code = code.and_then(crate::error::lookup).is_some_and(|k| k.retryable);
+    /// An error status, with the error code the body carries (looked up in the service's catalogue).
+    pub(crate) fn of_status(status: u16, code: Option<&str>, service: &crate::runtime::ServiceMeta) -> Failure {
+        let transient_code = code.and_then(|c| service.error_code(c)).is_some_and(|k| k.retryable);
         if matches!(status, 429 | 502 | 503 | 504) || transient_code { Failure::Transient } else { Failure::Permanent }
     }
 
     /// May an attempt that failed like this be resent?
-    pub(crate) fn retryable(self, idempotent: bool) -> bool {
+    pub fn retryable(self, idempotent: bool) -> bool {
         match self {
             Failure::NotSent => true,
             Failure::MaybeSent | Failure::Transient => idempotent,
             Failure::Permanent => false,
         }
+    }
+}
+
+/// One failed attempt, as a [`RetryClassifier`] sees it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// The service's tables (its error codes among them).
+    pub service: &'static crate::runtime::ServiceMeta,
+    /// The operation, with whether the spec declares it safe to resend.
+    pub operation: &'static crate::runtime::OperationMeta,
+    /// Which attempt failed (1 is the first).
+    pub number: u32,
+    /// How the SDK's own rules read the failure.
+    pub failure: Failure,
+    /// The HTTP status, when the server answered.
+    pub status: Option<u16>,
+    /// The error code of the answer's body, when it has one.
+    pub error_code: Option<&'a str>,
+}
+
+/// What a [`RetryClassifier`] decides about one failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryAction {
+    /// Resend (within the policy's attempts and budget).
+    Retry,
+    /// Do not resend: the error goes to the caller.
+    Stop,
+    /// No opinion: the SDK's own rules ([`DefaultClassifier`]) decide.
+    Default,
+}
+
+/// Decides whether a failed attempt is resent, as aws-smithy's `ClassifyRetry` or gax's retry
+/// policy do. Set one with [`crate::ConfigBuilder::retry_classifier`]; it is asked first, and
+/// [`RetryAction::Default`] leaves the attempt to [`DefaultClassifier`]. A classifier that answers
+/// `Retry` for an operation that is not idempotent after a [`Failure::MaybeSent`] overrides the
+/// SDK's safety rule: that is the classifier's responsibility (a resent `RunJob` may start a second
+/// build).
+pub trait RetryClassifier: Send + Sync + std::fmt::Debug {
+    /// The decision for one failed attempt.
+    fn classify(&self, attempt: &Attempt<'_>) -> RetryAction;
+}
+
+/// The SDK's rules (the table at the top of this module): anything never sent is resent;
+/// idempotent operations are also resent after throttling, gateway errors, the service's
+/// retryable error codes, timeouts and broken connections.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultClassifier;
+
+impl RetryClassifier for DefaultClassifier {
+    fn classify(&self, attempt: &Attempt<'_>) -> RetryAction {
+        if attempt.failure.retryable(attempt.operation.idempotent) { RetryAction::Retry } else { RetryAction::Stop }
     }
 }
 
@@ -165,18 +224,29 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "build")]
     fn the_retry_matrix() {
+        let build = &crate::build::operations::SERVICE;
         assert!(Failure::NotSent.retryable(false));
         assert!(!Failure::MaybeSent.retryable(false));
         assert!(Failure::MaybeSent.retryable(true));
         for status in [429, 502, 503, 504] {
-            assert_eq!(Failure::of_status(status, None), Failure::Transient);
+            assert_eq!(Failure::of_status(status, None, build), Failure::Transient);
         }
-        assert_eq!(Failure::of_status(500, Some("CB.00060100")), Failure::Transient);
-        assert_eq!(Failure::of_status(500, Some("CB.00060101")), Failure::Permanent);
+        assert_eq!(Failure::of_status(500, Some("CB.00060100"), build), Failure::Transient);
+        assert_eq!(Failure::of_status(500, Some("CB.00060101"), build), Failure::Permanent);
         for status in [400, 401, 403, 404, 500, 501] {
-            assert_eq!(Failure::of_status(status, None), Failure::Permanent);
+            assert_eq!(Failure::of_status(status, None, build), Failure::Permanent);
         }
         assert!(!Failure::Transient.retryable(false));
+    }
+
+    #[test]
+    #[cfg(all(feature = "build", feature = "check"))]
+    fn error_codes_are_the_services_own() {
+        // Build's "network busy" means nothing to Check, and the other way round.
+        let (build, check) = (&crate::build::operations::SERVICE, &crate::check::operations::SERVICE);
+        assert_eq!(Failure::of_status(500, Some("CB.00060100"), check), Failure::Permanent);
+        assert_eq!(Failure::of_status(500, Some("CB.00060100"), build), Failure::Transient);
     }
 }

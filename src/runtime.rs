@@ -11,7 +11,7 @@
 
 use crate::error::{BodyTooLarge, Error, ErrorKind, request_id_header, to_custom};
 use crate::iam::{ProjectIdCache, Token, TokenProvider};
-use crate::retry::{Failure, RetryPolicy};
+use crate::retry::{Attempt, DefaultClassifier, Failure, RetryAction, RetryClassifier, RetryPolicy};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -34,6 +34,43 @@ pub struct OperationMeta {
     pub download: bool,
     /// The reference marks it "to be taken offline".
     pub deprecated: bool,
+    /// The request body's content type as the spec declares it (`application/json;charset=UTF-8`),
+    /// when the operation has a body.
+    pub content_type: Option<&'static str>,
+    /// The body is `multipart/form-data` (built with [`crate::multipart::Form`]).
+    pub multipart: bool,
+}
+
+/// One service as its spec declares it: its operations, their parameters, its error codes and
+/// form fields. Generated (`codearts::<service>::operations::SERVICE`).
+#[derive(Debug)]
+pub struct ServiceMeta {
+    /// The spec's title (`CodeArts Build`).
+    pub name: &'static str,
+    /// Whose endpoint its clients call.
+    pub endpoint: crate::region::Service,
+    /// Every operation, in spec order.
+    pub operations: &'static [OperationMeta],
+    /// Every path and query parameter of every operation.
+    pub parameters: &'static [crate::validate::Parameter],
+    /// The service's error codes (`x-codearts-error-codes`).
+    pub error_codes: &'static [crate::error::KnownError],
+    /// The fields of every `multipart/form-data` body.
+    pub form_fields: &'static [crate::multipart::FormField],
+}
+
+impl ServiceMeta {
+    /// The documented error with this code, if the service documents it (surrounding whitespace
+    /// is ignored and letters match case-insensitively).
+    pub fn error_code(&self, code: &str) -> Option<&'static crate::error::KnownError> {
+        let code = code.trim();
+        self.error_codes.iter().find(|known| known.code.eq_ignore_ascii_case(code))
+    }
+
+    /// The operation progenitor calls `snake` (`run_job`), or with vendor name `snake`.
+    pub fn operation(&self, snake: &str) -> Option<&'static OperationMeta> {
+        self.operations.iter().find(|o| o.snake_id == snake || o.id == snake)
+    }
 }
 
 /// Implemented (by generated code) for every operation builder, so that [`CallExt::call`] knows
@@ -45,6 +82,8 @@ pub trait Operation: Sized + Send {
     type ErrorBody: serde::Serialize + Send;
     /// The operation's facts from the spec.
     const META: &'static OperationMeta;
+    /// Its service's tables.
+    const SERVICE: &'static ServiceMeta;
     /// The JSON path at which `bytes` fail to decode into [`Operation::Output`] (generated for
     /// JSON operations; downloads have none).
     fn decode_path(_bytes: &[u8]) -> Option<String> {
@@ -84,6 +123,11 @@ impl<T: Operation> CallExt for T {
             let result = CALL.scope(context.clone(), self.send_raw()).await;
             let error = match (result, context.error_response()) {
                 (Ok(value), _) => return Ok(value.into_inner()),
+                // The runtime failed the call before sending (invalid input, credentials): its typed
+                // error, kept in the call's context (progenitor's hooks can only carry a string).
+                (Err(progenitor_client::Error::Custom(_)), _) if context.has_error() => {
+                    context.take_error().unwrap_or_else(|| Error::new(ErrorKind::InvalidInput, "invalid request"))
+                }
                 // A documented error status: progenitor decoded (or failed to decode) the body into
                 // the spec's error type, which drops other shapes and fails on non-JSON bodies. The
                 // runtime kept the raw body: parse that tolerantly instead.
@@ -115,7 +159,7 @@ impl<T: Operation> CallExt for T {
                 }
                 (Err(other), _) => Error::from(other),
             };
-            let mut error = error.with_operation(T::META.id).with_attempts(context.attempts());
+            let mut error = error.with_operation(T::META.id).with_service(T::SERVICE).with_attempts(context.attempts());
             error.set_request_id_if_absent(context.request_id());
             Err(error)
         }
@@ -128,27 +172,41 @@ pub fn json_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<String>
     serde_path_to_error::deserialize::<_, T>(de).err().map(|e| e.path().to_string())
 }
 
+type RawResponse = (u16, reqwest::header::HeaderMap, bytes::Bytes);
+
 #[derive(Default)]
 struct CallContext {
     retry: Option<RetryPolicy>,
     attempts: Mutex<u32>,
     request_id: Mutex<Option<String>>,
     /// The last attempt's error status (≥ 400), headers and raw body.
-    error_response: Mutex<Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)>>,
+    error_response: Mutex<Option<RawResponse>>,
+    /// The typed error of a call the runtime failed before sending.
+    error: Mutex<Option<Error>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl CallContext {
-    fn error_response(&self) -> Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)> {
-        self.error_response.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    fn error_response(&self) -> Option<RawResponse> {
+        lock(&self.error_response).clone()
     }
-    fn set_error_response(&self, value: Option<(u16, reqwest::header::HeaderMap, bytes::Bytes)>) {
-        *self.error_response.lock().unwrap_or_else(|e| e.into_inner()) = value;
+    fn set_error_response(&self, value: Option<RawResponse>) {
+        *lock(&self.error_response) = value;
     }
     fn attempts(&self) -> u32 {
-        *self.attempts.lock().unwrap_or_else(|e| e.into_inner())
+        *lock(&self.attempts)
     }
     fn request_id(&self) -> Option<String> {
-        self.request_id.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        lock(&self.request_id).clone()
+    }
+    fn has_error(&self) -> bool {
+        lock(&self.error).is_some()
+    }
+    fn take_error(&self) -> Option<Error> {
+        lock(&self.error).take()
     }
 }
 
@@ -157,6 +215,7 @@ tokio::task_local! {
 }
 
 /// How requests are authenticated.
+#[derive(Clone)]
 pub(crate) enum Auth {
     /// Nothing (an emulator, a test server, or headers of the caller's own reqwest client).
     None,
@@ -167,51 +226,71 @@ pub(crate) enum Auth {
 }
 
 struct Shared {
+    service: &'static ServiceMeta,
     base_url: String,
-    http: reqwest::Client,
-    auth: Auth,
-    /// `X-Project-Id`: configured, or resolved from the region through IAM on first use.
-    project: ProjectHeader,
+    /// The HTTP client, credentials and IAM project of the [`crate::Config`], shared with every
+    /// other client made from it.
+    identity: crate::config::Identity,
     retry: RetryPolicy,
+    classifier: Option<Arc<dyn RetryClassifier>>,
     attempt_timeout: Duration,
     sleep: Arc<dyn crate::retry::Sleep>,
     max_body: u64,
 }
 
+#[derive(Clone)]
 pub(crate) enum ProjectHeader {
     None,
     Fixed(String),
     Resolve { cache: ProjectIdCache, iam: url::Url, region: String },
 }
 
-/// The state every generated client of one [`crate::Config`] shares (cheap to clone).
+/// The state a generated client holds: its service, endpoint, and the [`crate::Config`]'s shared
+/// identity (cheap to clone).
 #[derive(Clone)]
 pub struct Runtime(Arc<Shared>);
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let auth = match &self.0.auth {
+        let auth = match &self.0.identity.auth {
             Auth::None => "none",
             Auth::AkSk(_) => "AK/SK",
             Auth::Token(_) => "IAM token",
         };
-        f.debug_struct("Runtime").field("base_url", &self.0.base_url).field("auth", &auth).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("service", &self.0.service.name)
+            .field("base_url", &self.0.base_url)
+            .field("auth", &auth)
+            .finish_non_exhaustive()
     }
 }
 
-fn find<'a>(ops: &'a [OperationMeta], snake: &str) -> Option<&'a OperationMeta> {
-    ops.iter().find(|o| o.snake_id == snake)
+/// How one attempt ended.
+enum Attempted {
+    /// The call's result: a response for the generated code to decode, or a transport error.
+    Done(reqwest::Result<reqwest::Response>),
+    /// The token was refreshed after a 401: send again at once (the gateway refused the request,
+    /// so resending is safe for any operation).
+    Refreshed,
+    /// A failure the retry rules decide about, with the result to return if they say no.
+    Failed {
+        failure: Failure,
+        status: Option<u16>,
+        code: Option<String>,
+        wait_hint: Option<Duration>,
+        result: reqwest::Result<reqwest::Response>,
+    },
 }
 
 impl Runtime {
-    pub(crate) fn new(config: &crate::Config, service: crate::region::Service) -> Result<Self, Error> {
-        let parts = config.runtime_parts(service)?;
+    pub(crate) fn new(config: &crate::Config, service: &'static ServiceMeta) -> Result<Self, Error> {
+        let parts = config.runtime_parts(service.endpoint)?;
         Ok(Runtime(Arc::new(Shared {
+            service,
             base_url: parts.base_url,
-            http: parts.http,
-            auth: parts.auth,
-            project: parts.project,
+            identity: parts.identity,
             retry: parts.retry,
+            classifier: parts.classifier,
             attempt_timeout: parts.attempt_timeout,
             sleep: parts.sleep,
             max_body: parts.max_response_body,
@@ -223,32 +302,91 @@ impl Runtime {
         &self.0.base_url
     }
 
-    /// The reqwest client every attempt goes through.
+    /// The reqwest client every attempt goes through (shared by every client of the configuration).
     pub fn http(&self) -> &reqwest::Client {
-        &self.0.http
+        &self.0.identity.http
     }
 
-    /// Before the attempts: credentials that need IAM, once per call. Fails with an encoded
-    /// [`Error`] (hooks can only return strings; `From` restores the kind).
-    pub(crate) async fn pre(
-        &self,
-        request: &mut reqwest::Request,
-        snake: &str,
-        ops: &[OperationMeta],
-    ) -> Result<(), String> {
-        self.prepare(request, find(ops, snake)).await.map_err(|e| to_custom(&e))
+    /// The service the client calls.
+    pub fn service(&self) -> &'static ServiceMeta {
+        self.0.service
     }
 
-    async fn prepare(&self, request: &mut reqwest::Request, _meta: Option<&OperationMeta>) -> Result<(), Error> {
-        match &self.0.project {
+    /// Before the attempts, once per call: the request's parameters against the spec's formats,
+    /// its content type, and credentials that need IAM. A failure is kept typed in the call's
+    /// context for `.call()`; progenitor's `.send()` gets it as a string that converts back into
+    /// an [`Error`] of the same kind.
+    pub(crate) async fn pre(&self, request: &mut reqwest::Request, base_url: &str, snake: &str) -> Result<(), String> {
+        let meta = self.0.service.operation(snake);
+        if let Some(meta) = meta {
+            crate::validate::join_comma_separated(request.url_mut(), meta.id, self.0.service);
+        }
+        let result = match crate::validate::check_request(request.url(), base_url, snake, self.0.service) {
+            Ok(()) => match self.body_headers(request, meta) {
+                Ok(()) => self.prepare(request).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        result.map_err(|e| {
+            let text = to_custom(&e);
+            let _ = CALL.try_with(|c| *lock(&c.error) = Some(e));
+            text
+        })
+    }
+
+    /// The content type the spec declares (`application/json;charset=UTF-8`, a multipart form's
+    /// boundary), and a multipart form's required fields.
+    fn body_headers(&self, request: &mut reqwest::Request, meta: Option<&OperationMeta>) -> Result<(), Error> {
+        let Some(meta) = meta else { return Ok(()) };
+        if meta.multipart {
+            let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
+            let form = crate::multipart::inspect(body).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "{} takes a multipart/form-data body: set it with .form(codearts::multipart::Form)",
+                        meta.id
+                    ),
+                )
+            })?;
+            let missing: Vec<&str> = self
+                .0
+                .service
+                .form_fields
+                .iter()
+                .filter(|f| f.operation == meta.id && f.required && !form.fields.iter().any(|n| n == f.name))
+                .map(|f| f.name)
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("{}: the form lacks the required field(s) {}", meta.id, missing.join(", ")),
+                ));
+            }
+            let value = format!("multipart/form-data; boundary={}", form.boundary);
+            insert(request, "content-type", &value, false)?;
+        } else if let Some(content_type) = meta.content_type
+            && request.body().is_some()
+            && content_type != "application/json"
+            && !content_type.starts_with("application/octet-stream")
+        {
+            insert(request, "content-type", content_type, false)?;
+        }
+        Ok(())
+    }
+
+    async fn prepare(&self, request: &mut reqwest::Request) -> Result<(), Error> {
+        let identity = &self.0.identity;
+        match &identity.project {
             ProjectHeader::None => {}
             ProjectHeader::Fixed(id) => insert(request, "x-project-id", id, false)?,
             ProjectHeader::Resolve { cache, iam, region } => {
-                let id = match &self.0.auth {
+                let id = match &identity.auth {
                     Auth::AkSk(signer) => {
                         let signer = signer.clone();
                         cache
-                            .resolve(iam, region, &self.0.http, &move |r: &mut reqwest::Request| {
+                            .resolve(iam, region, &identity.http, &move |r: &mut reqwest::Request| {
                                 signer
                                     .sign(r, SystemTime::now())
                                     .map_err(|e| crate::iam::IamError::InvalidBody(e.to_string()))
@@ -261,7 +399,7 @@ impl Runtime {
                 insert(request, "x-project-id", &id, false)?;
             }
         }
-        match &self.0.auth {
+        match &identity.auth {
             Auth::None => {}
             Auth::AkSk(_) => {
                 if request.body().is_some_and(|b| b.as_bytes().is_none()) {
@@ -276,16 +414,11 @@ impl Runtime {
         Ok(())
     }
 
-    /// The attempts of one call.
-    pub(crate) async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        snake: &str,
-        ops: &[OperationMeta],
-    ) -> reqwest::Result<reqwest::Response> {
-        let meta = find(ops, snake);
-        let (operation, idempotent, download) =
-            meta.map_or(("unknown", false, false), |m| (m.id, m.idempotent, m.download));
+    /// The attempts of one call: [`Runtime::attempt`] until it succeeds, fails for good, or the
+    /// retry rules (the configuration's classifier, then [`crate::retry::DefaultClassifier`]) and
+    /// the policy's attempts and budget say stop.
+    pub(crate) async fn exec(&self, mut request: reqwest::Request, snake: &str) -> reqwest::Result<reqwest::Response> {
+        let meta = self.0.service.operation(snake);
         let policy = CALL.try_with(|c| c.retry.clone()).ok().flatten().unwrap_or_else(|| self.0.retry.clone());
         let started = Instant::now();
         let mut refreshed_token = false;
@@ -295,100 +428,142 @@ impl Runtime {
         loop {
             attempt += 1;
             let _ = CALL.try_with(|c| {
-                *c.attempts.lock().unwrap_or_else(|e| e.into_inner()) = attempt;
+                *lock(&c.attempts) = attempt;
                 c.set_error_response(None);
             });
-            let mut this = match request.try_clone() {
-                Some(copy) => copy,
-                None => std::mem::replace(&mut request, reqwest::Request::new(reqwest::Method::GET, placeholder())),
-            };
-            if !download {
-                *this.timeout_mut() = Some(self.0.attempt_timeout);
-            }
-            if let Auth::AkSk(signer) = &self.0.auth {
-                // Signed afresh every attempt: the gateway rejects an X-Sdk-Date ~15 min old.
-                let _ = signer.sign(&mut this, SystemTime::now());
-            }
-            let span = tracing::info_span!(
-                "codearts.attempt",
+            let (failure, status, code, wait_hint, result) =
+                match self.attempt(&mut request, meta, attempt, resendable, &mut refreshed_token).await {
+                    Attempted::Done(result) => return result,
+                    Attempted::Refreshed => continue,
+                    Attempted::Failed { failure, status, code, wait_hint, result } => {
+                        (failure, status, code, wait_hint, result)
+                    }
+                };
+            let Some(operation) = meta else { return result };
+            let decision = Attempt {
+                service: self.0.service,
                 operation,
-                attempt,
-                status = tracing::field::Empty,
-                request_id = tracing::field::Empty
-            );
-            let result = self.0.http.execute(this).instrument(span.clone()).await;
-            let (failure, wait_hint, result) = match result {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let request_id = request_id_header(response.headers());
-                    span.record("status", status);
-                    if let Some(id) = &request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    let _ = CALL.try_with(|c| *c.request_id.lock().unwrap_or_else(|e| e.into_inner()) = request_id);
-                    if status == 401
-                        && !refreshed_token
-                        && resendable
-                        && let Auth::Token(provider) = &self.0.auth
-                        && provider.is_refreshable()
-                        && let Some(rejected) = request.headers().get("x-auth-token").and_then(|v| v.to_str().ok())
-                    {
-                        // A token that expired early (or was revoked): refresh once and resend.
-                        // The gateway rejected the request, so resending is safe for any operation.
-                        refreshed_token = true;
-                        let rejected = Token::new(rejected.to_string(), None);
-                        provider.invalidate(&rejected).await;
-                        if let Ok(token) = provider.token().await
-                            && let Ok(mut value) = HeaderValue::from_str(token.expose())
-                        {
-                            value.set_sensitive(true);
-                            request.headers_mut().insert("x-auth-token", value);
-                            tracing::debug!(parent: &span, "token rejected; refreshed it and resending");
-                            continue;
-                        }
-                    }
-                    if download && status < 400 {
-                        // A download's body is a stream for the caller to read: handed over as is.
-                        (None, None, Ok(response))
-                    } else {
-                        // Anything else is read whole within the attempt (and its deadline), so that
-                        // a body that breaks off is a failed attempt like any other.
-                        match Buffered::read(response, operation, self.0.max_body).await {
-                            Ok(buffered) => {
-                                let hint = crate::retry::retry_after(&buffered.headers, SystemTime::now());
-                                if status >= 400 {
-                                    let raw = (status, buffered.headers.clone(), buffered.body.clone());
-                                    let _ = CALL.try_with(|c| c.set_error_response(Some(raw)));
-                                }
-                                (buffered.failure(), hint, Ok(buffered.into_response()))
-                            }
-                            Err(ReadError::TooLarge(head, why)) => {
-                                // Not retried: the same request would get the same answer.
-                                tracing::debug!(parent: &span, error = %why, "response body over the limit");
-                                (None, None, Ok(head.into_too_large(why)))
-                            }
-                            Err(ReadError::Broken(e)) => {
-                                // The request was written and the response began: it may have
-                                // taken effect (reqwest reports this as a decode error).
-                                tracing::debug!(parent: &span, error = %e, "the response broke off");
-                                (Some(Failure::MaybeSent), None, Err(e))
-                            }
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::debug!(parent: &span, error = %e, "attempt failed");
-                    (Some(Failure::of_error(&e)), None, Err(e))
-                }
+                number: attempt,
+                failure,
+                status,
+                error_code: code.as_deref(),
             };
-            let Some(failure) = failure else { return result };
+            let action = match self.0.classifier.as_ref().map(|c| c.classify(&decision)) {
+                Some(RetryAction::Retry) => RetryAction::Retry,
+                Some(RetryAction::Stop) => RetryAction::Stop,
+                _ => DefaultClassifier.classify(&decision),
+            };
             let delay = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
-            let may_resend = failure.retryable(idempotent) && resendable && attempt < policy.max_attempts;
+            let may_resend = action == RetryAction::Retry && resendable && attempt < policy.max_attempts;
             if !may_resend || started.elapsed() + delay > policy.total_budget {
                 return result;
             }
-            tracing::debug!(parent: &span, ?failure, ?delay, "retrying");
+            tracing::debug!(operation = operation.id, attempt, ?failure, ?delay, "retrying");
             self.0.sleep.sleep(delay).await;
+        }
+    }
+
+    /// One attempt: signed afresh, under the per-attempt deadline, its body read whole unless it is
+    /// a download, traced in its own span.
+    async fn attempt(
+        &self,
+        request: &mut reqwest::Request,
+        meta: Option<&'static OperationMeta>,
+        attempt: u32,
+        resendable: bool,
+        refreshed_token: &mut bool,
+    ) -> Attempted {
+        let (operation, download) = meta.map_or(("unknown", false), |m| (m.id, m.download));
+        let identity = &self.0.identity;
+        let mut this = match request.try_clone() {
+            Some(copy) => copy,
+            None => std::mem::replace(request, reqwest::Request::new(reqwest::Method::GET, placeholder())),
+        };
+        if !download {
+            *this.timeout_mut() = Some(self.0.attempt_timeout);
+        }
+        if let Auth::AkSk(signer) = &identity.auth {
+            // Signed afresh every attempt: the gateway rejects an X-Sdk-Date ~15 min old.
+            let _ = signer.sign(&mut this, SystemTime::now());
+        }
+        let span = tracing::info_span!(
+            "codearts.attempt",
+            operation,
+            attempt,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty
+        );
+        let response = match identity.http.execute(this).instrument(span.clone()).await {
+            Ok(response) => response,
+            Err(e) => {
+                tracing::debug!(parent: &span, error = %e, "attempt failed");
+                let failure = Failure::of_error(&e);
+                return Attempted::Failed { failure, status: None, code: None, wait_hint: None, result: Err(e) };
+            }
+        };
+        let status = response.status().as_u16();
+        let request_id = request_id_header(response.headers());
+        span.record("status", status);
+        if let Some(id) = &request_id {
+            span.record("request_id", id.as_str());
+        }
+        let _ = CALL.try_with(|c| *lock(&c.request_id) = request_id);
+        if status == 401
+            && !*refreshed_token
+            && resendable
+            && let Auth::Token(provider) = &identity.auth
+            && provider.is_refreshable()
+            && let Some(rejected) = request.headers().get("x-auth-token").and_then(|v| v.to_str().ok())
+        {
+            // A token that expired early (or was revoked): refresh once and resend.
+            *refreshed_token = true;
+            let rejected = Token::new(rejected.to_string(), None);
+            provider.invalidate(&rejected).await;
+            if let Ok(token) = provider.token().await
+                && let Ok(mut value) = HeaderValue::from_str(token.expose())
+            {
+                value.set_sensitive(true);
+                request.headers_mut().insert("x-auth-token", value);
+                tracing::debug!(parent: &span, "token rejected; refreshed it and resending");
+                return Attempted::Refreshed;
+            }
+        }
+        if download && status < 400 {
+            // A download's body is a stream for the caller to read: handed over as is.
+            return Attempted::Done(Ok(response));
+        }
+        // Anything else is read whole within the attempt (and its deadline), so that a body that
+        // breaks off is a failed attempt like any other.
+        match Buffered::read(response, operation, self.0.max_body).await {
+            Ok(buffered) => {
+                if status < 400 {
+                    return Attempted::Done(Ok(buffered.into_response()));
+                }
+                let wait_hint = crate::retry::retry_after(&buffered.headers, SystemTime::now());
+                let raw = (status, buffered.headers.clone(), buffered.body.clone());
+                let _ = CALL.try_with(|c| c.set_error_response(Some(raw)));
+                let code = crate::error::parse(None, &buffered.body).code;
+                let failure = Failure::of_status(status, code.as_deref(), self.0.service);
+                let result = Ok(buffered.into_response());
+                Attempted::Failed { failure, status: Some(status), code, wait_hint, result }
+            }
+            Err(ReadError::TooLarge(head, why)) => {
+                // Not retried: the same request would get the same answer.
+                tracing::debug!(parent: &span, error = %why, "response body over the limit");
+                Attempted::Done(Ok(head.into_too_large(why)))
+            }
+            Err(ReadError::Broken(e)) => {
+                // The request was written and the response began: it may have taken effect
+                // (reqwest reports this as a decode error).
+                tracing::debug!(parent: &span, error = %e, "the response broke off");
+                Attempted::Failed {
+                    failure: Failure::MaybeSent,
+                    status: Some(status),
+                    code: None,
+                    wait_hint: None,
+                    result: Err(e),
+                }
+            }
         }
     }
 }
@@ -444,16 +619,6 @@ impl Buffered {
             body.extend_from_slice(&chunk);
         }
         Ok(head(body.freeze()))
-    }
-
-    /// The retry-relevant failure, if any; a 500's error code decides whether it is transient.
-    fn failure(&self) -> Option<Failure> {
-        let status = self.status.as_u16();
-        if status < 400 {
-            return None;
-        }
-        let code = if status == 500 { crate::error::parse(None, &self.body).code } else { None };
-        Some(Failure::of_status(status, code.as_deref()))
     }
 
     /// The response again, its body in memory, for the generated code to decode.

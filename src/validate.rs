@@ -20,7 +20,7 @@
 //! never add a segment, a query or a fragment, and reaches the server as exactly the string given.
 
 use crate::error::{Error, ErrorKind};
-use crate::runtime::OperationMeta;
+use crate::runtime::{OperationMeta, ServiceMeta};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
@@ -43,6 +43,10 @@ pub struct Parameter {
     pub name: &'static str,
     /// Path or query.
     pub location: Location,
+    /// The spec marks it required.
+    pub required: bool,
+    /// An array the spec sends as one comma-separated value (`style: form, explode: false`).
+    pub comma_separated: bool,
     /// The schema is `type: string` (integers cannot be `.` or `..`).
     pub string: bool,
     /// The spec's `pattern`: an anchored regular expression the whole value must match.
@@ -105,6 +109,32 @@ impl Parameter {
     }
 }
 
+/// Joins the values of every comma-separated array parameter of `operation` into one (progenitor
+/// sends `k=a&k=b`; the spec says `k=a,b`). Other parameters keep their order.
+pub fn join_comma_separated(url: &mut url::Url, operation: &str, service: &ServiceMeta) {
+    let comma: Vec<&str> = service
+        .parameters
+        .iter()
+        .filter(|p| p.operation == operation && p.comma_separated && p.location == Location::Query)
+        .map(|p| p.name)
+        .collect();
+    if comma.is_empty() || url.query().is_none() {
+        return;
+    }
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let mut joined: Vec<(String, String)> = Vec::new();
+    for (k, v) in pairs {
+        match joined.iter_mut().find(|(name, _)| *name == k && comma.contains(&k.as_str())) {
+            Some((_, existing)) => {
+                existing.push(',');
+                existing.push_str(&v);
+            }
+            None => joined.push((k, v)),
+        }
+    }
+    url.query_pairs_mut().clear().extend_pairs(joined);
+}
+
 /// Percent-encodes one path parameter: every byte but ASCII letters, digits and `-._~`.
 ///
 /// progenitor's own encoder leaves `\` (which URL parsers treat as `/` in http(s) URLs) and
@@ -120,15 +150,9 @@ pub fn encode_path(segment: &str) -> String {
 /// Checks the URL a generated builder produced for operation `snake_id` (progenitor's snake_case
 /// operation id) against the operation's path template and its parameters' documented formats.
 /// `base_url` is the client's base URL, which the generated code prefixes to the template.
-pub fn check_request(
-    url: &url::Url,
-    base_url: &str,
-    snake_id: &str,
-    operations: &[OperationMeta],
-    parameters: &[Parameter],
-) -> Result<(), Error> {
-    let Some(meta) = operations.iter().find(|o| o.snake_id == snake_id) else { return Ok(()) };
-    let params: Vec<&Parameter> = parameters.iter().filter(|p| p.operation == meta.id).collect();
+pub fn check_request(url: &url::Url, base_url: &str, snake_id: &str, service: &ServiceMeta) -> Result<(), Error> {
+    let Some(meta) = service.operation(snake_id) else { return Ok(()) };
+    let params: Vec<&Parameter> = service.parameters.iter().filter(|p| p.operation == meta.id).collect();
     let find = |name: &str, location: Location| params.iter().find(|p| p.name == name && p.location == location);
 
     // The template parsed the way the generated code builds URLs (`{base}{path}`), so that the base
@@ -406,13 +430,7 @@ mod tests {
 
     fn check(url: &str, snake: &str) -> Result<(), Error> {
         let url = url::Url::parse(url).unwrap();
-        check_request(
-            &url,
-            "http://127.0.0.1:9",
-            snake,
-            crate::build::operations::OPERATIONS,
-            crate::build::operations::PARAMETERS,
-        )
+        check_request(&url, "http://127.0.0.1:9", snake, &crate::build::operations::SERVICE)
     }
 
     #[test]

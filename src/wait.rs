@@ -30,7 +30,7 @@
 //! use codearts::build::types::RunJobRequestBody;
 //! use codearts::wait::{WaitOptions, run_and_wait};
 //!
-//! let body = RunJobRequestBody { job_id: "f9d6c8466d614a9788e9a0acf6c15f46".into(), parameter: vec![], scm: None };
+//! let body = RunJobRequestBody::builder().job_id("f9d6c8466d614a9788e9a0acf6c15f46");
 //! let run = run_and_wait(client, body, WaitOptions::default()).await?;
 //! println!("build #{}: {:?}", run.build.build_no, run.outcome);
 //! # Ok(()) }
@@ -192,9 +192,17 @@ impl StartedBuild {
 }
 
 /// Starts a build of `body.job_id` with RunJob (sent once, never resent: see [`crate::retry`]).
+/// `body` is the request body or its builder (`types::RunJobRequestBody::builder().job_id(id)`).
 /// An answer without a usable `actual_build_number` is an error of kind [`ErrorKind::Decode`]: the
 /// build may have started, so the message says so rather than guessing a number.
-pub async fn start_build(client: &Client, body: types::RunJobRequestBody) -> Result<StartedBuild, Error> {
+pub async fn start_build<B>(client: &Client, body: B) -> Result<StartedBuild, Error>
+where
+    B: TryInto<types::RunJobRequestBody>,
+    B::Error: std::fmt::Display,
+{
+    let body: types::RunJobRequestBody = body
+        .try_into()
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("RunJob: invalid request body: {e}")))?;
     let job_id = body.job_id.clone();
     let response = client.run_job().body(body).call().await?;
     let number = response.actual_build_number.as_deref().map(str::trim);
@@ -225,11 +233,11 @@ pub struct RunAndWait {
 /// Starts a build ([`start_build`]) and waits for it ([`wait_for_build`]). `Err` means the build
 /// was not started, or RunJob's answer was lost after it may have reached the server (it is not
 /// resent); once a build number is known the result is `Ok`, even when waiting failed.
-pub async fn run_and_wait(
-    client: &Client,
-    body: types::RunJobRequestBody,
-    options: WaitOptions,
-) -> Result<RunAndWait, Error> {
+pub async fn run_and_wait<B>(client: &Client, body: B, options: WaitOptions) -> Result<RunAndWait, Error>
+where
+    B: TryInto<types::RunJobRequestBody>,
+    B::Error: std::fmt::Display,
+{
     let build = start_build(client, body).await?;
     let outcome = build.wait(client, options).await;
     Ok(RunAndWait { build, outcome })

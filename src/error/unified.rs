@@ -1,6 +1,7 @@
 //! The one error type users `?` on, whatever failed.
 
-use super::{ErrorBody, is_gateway_code, lookup};
+use super::{ErrorBody, ErrorClass, KnownError, is_gateway_code};
+use crate::runtime::ServiceMeta;
 use std::fmt;
 
 /// What kind of failure an [`Error`] is.
@@ -27,7 +28,10 @@ pub enum ErrorKind {
 ///
 /// `Display` is one line: operation, status, code, message and request id. Secrets never appear:
 /// nothing here holds a header or a request body.
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// Boxed, so that `Result<T, Error>` stays small on the happy path.
+struct Inner {
     kind: ErrorKind,
     operation: Option<&'static str>,
     attempts: u32,
@@ -35,12 +39,13 @@ pub struct Error {
     code: Option<String>,
     message: Option<String>,
     request_id: Option<String>,
+    service: Option<&'static ServiceMeta>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             operation: None,
             attempts: 0,
@@ -48,35 +53,41 @@ impl Error {
             code: None,
             message: Some(message.into()),
             request_id: None,
+            service: None,
             source: None,
-        }
+        }))
+    }
+
+    pub(crate) fn with_service(mut self, service: &'static ServiceMeta) -> Self {
+        self.0.service = Some(service);
+        self
     }
 
     pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.0.source = Some(Box::new(source));
         self
     }
 
     pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
-        self.operation = Some(operation);
+        self.0.operation = Some(operation);
         self
     }
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
+        self.0.attempts = attempts;
         self
     }
 
     /// Names the JSON path of the field that failed to decode.
     pub(crate) fn at_json_path(mut self, path: &str) -> Self {
-        let message = self.message.take().unwrap_or_default();
-        self.message = Some(format!("at `{path}`: {message}"));
+        let message = self.0.message.take().unwrap_or_default();
+        self.0.message = Some(format!("at `{path}`: {message}"));
         self
     }
 
     pub(crate) fn set_request_id_if_absent(&mut self, id: Option<String>) {
-        if self.request_id.is_none() {
-            self.request_id = id;
+        if self.0.request_id.is_none() {
+            self.0.request_id = id;
         }
     }
 
@@ -88,7 +99,7 @@ impl Error {
 
     pub(crate) fn from_body(status: u16, headers: &reqwest::header::HeaderMap, body: ErrorBody) -> Self {
         let ErrorBody { code, message, request_id, raw_snippet } = body;
-        Error {
+        Error(Box::new(Inner {
             kind: ErrorKind::Service,
             operation: None,
             attempts: 0,
@@ -96,69 +107,81 @@ impl Error {
             code,
             message: message.or(raw_snippet),
             request_id: request_id_header(headers).or(request_id),
+            service: None,
             source: None,
-        }
+        }))
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// The service's error code (`CB.00060200`, `APIGW.0301`, …), when it sent one.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.0.code.as_deref()
     }
 
     /// The service's error message, or a short snippet of an undecodable body, or a description.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// The request id (`X-Request-Id`), to quote to the vendor's support.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// The vendor operation name (`RunJob`), when known.
     pub fn operation(&self) -> Option<&'static str> {
-        self.operation
+        self.0.operation
     }
 
     /// How many attempts were made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.0.attempts
     }
 
-    /// The resource does not exist (404, or the reference's "URL not found" code).
+    /// The answering service's catalogue entry for the error code, when the service documents
+    /// it (the catalogue is the service's own, from its spec's `x-codearts-error-codes`).
+    pub fn known(&self) -> Option<&'static KnownError> {
+        self.0.service?.error_code(self.0.code.as_deref()?)
+    }
+
+    /// The name of the service that answered (`CodeArts Build`), when known.
+    pub fn service_name(&self) -> Option<&'static str> {
+        self.0.service.map(|s| s.name)
+    }
+
+    /// The resource does not exist (404, or a code the service documents as "not found").
     pub fn is_not_found(&self) -> bool {
-        self.status == Some(404) || self.code.as_deref() == Some("CB.00060214")
+        self.0.status == Some(404) || self.known().is_some_and(|k| k.class == Some(ErrorClass::NotFound))
     }
 
-    /// The service is throttling the caller (429, or the reference's "too many requests" code).
+    /// The service is throttling the caller (429, or a code the service documents as "too many
+    /// requests").
     pub fn is_throttled(&self) -> bool {
-        self.status == Some(429) || self.code.as_deref() == Some("CB.00060211")
+        self.0.status == Some(429) || self.known().is_some_and(|k| k.class == Some(ErrorClass::Throttled))
     }
 
     /// A deadline or the retry budget ran out.
     pub fn is_timeout(&self) -> bool {
-        self.kind == ErrorKind::Timeout
+        self.0.kind == ErrorKind::Timeout
     }
 
     /// Trying again later may succeed: throttling, gateway errors, timeouts, broken connections,
-    /// and the codes the reference documents as transient. (Whether it is *safe* to resend is the
+    /// and the codes the service documents as transient. (Whether it is *safe* to resend is the
     /// operation's business: see `crate::retry`.)
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
+        match self.0.kind {
             ErrorKind::Timeout | ErrorKind::Transport => true,
             ErrorKind::Service => {
-                matches!(self.status, Some(429 | 502 | 503 | 504))
-                    || self.code.as_deref().and_then(lookup).is_some_and(|k| k.retryable)
+                matches!(self.0.status, Some(429 | 502 | 503 | 504)) || self.known().is_some_and(|k| k.retryable)
             }
             _ => false,
         }
@@ -166,7 +189,7 @@ impl Error {
 
     /// The error code is the API gateway's (`APIGW.*`) rather than the service's.
     pub fn is_gateway_error(&self) -> bool {
-        self.code.as_deref().is_some_and(is_gateway_code)
+        self.0.code.as_deref().is_some_and(is_gateway_code)
     }
 }
 
@@ -177,22 +200,22 @@ pub(crate) fn request_id_header(headers: &reqwest::header::HeaderMap) -> Option<
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.operation.unwrap_or("codearts"))?;
-        match self.status {
+        write!(f, "{}", self.0.operation.unwrap_or("codearts"))?;
+        match self.0.status {
             Some(status) => write!(f, ": HTTP {status}")?,
-            None => write!(f, ": {}", kind_text(self.kind))?,
+            None => write!(f, ": {}", kind_text(self.0.kind))?,
         }
-        if let Some(code) = &self.code {
+        if let Some(code) = &self.0.code {
             write!(f, " {code}")?;
         }
-        if let Some(message) = &self.message {
+        if let Some(message) = &self.0.message {
             write!(f, ": {message}")?;
         }
-        if let Some(id) = &self.request_id {
+        if let Some(id) = &self.0.request_id {
             write!(f, " (request id {id})")?;
         }
-        if self.attempts > 1 {
-            write!(f, " after {} attempts", self.attempts)?;
+        if self.0.attempts > 1 {
+            write!(f, " after {} attempts", self.0.attempts)?;
         }
         Ok(())
     }
@@ -212,21 +235,22 @@ fn kind_text(kind: ErrorKind) -> &'static str {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("operation", &self.operation)
-            .field("attempts", &self.attempts)
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("message", &self.message)
-            .field("request_id", &self.request_id)
-            .field("source", &self.source)
+            .field("kind", &self.0.kind)
+            .field("operation", &self.0.operation)
+            .field("attempts", &self.0.attempts)
+            .field("status", &self.0.status)
+            .field("code", &self.0.code)
+            .field("message", &self.0.message)
+            .field("request_id", &self.0.request_id)
+            .field("service", &self.0.service.map(|s| s.name))
+            .field("source", &self.0.source)
             .finish()
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -270,8 +294,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                         .with_source(e);
                 }
                 let mut err = from_reqwest(e);
-                let message = err.message.take().unwrap_or_default();
-                err.message = Some(match err.kind == ErrorKind::Transport && !message.starts_with(BROKEN_BODY) {
+                let message = err.0.message.take().unwrap_or_default();
+                err.0.message = Some(match err.0.kind == ErrorKind::Transport && !message.starts_with(BROKEN_BODY) {
                     true => format!("{BROKEN_BODY}: {message}"),
                     false => message,
                 });
@@ -289,9 +313,9 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     Error::new(ErrorKind::Decode, format!("the response does not match the documented type: {e}"))
                         .with_source(e);
                 if bytes.is_empty() {
-                    err.message = Some("the response body is empty".into());
+                    err.0.message = Some("the response body is empty".into());
                 } else if let Some(s) = snippet.filter(|_| !bytes.starts_with(b"{") && !bytes.starts_with(b"[")) {
-                    err.message = Some(format!("the response is not JSON: {s}"));
+                    err.0.message = Some(format!("the response is not JSON: {s}"));
                 }
                 err
             }
@@ -300,8 +324,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 let status = response.status().as_u16();
                 let mut err = Error::from_body(status, response.headers(), ErrorBody::default());
                 if status < 400 {
-                    err.kind = ErrorKind::Decode;
-                    err.message = Some(format!("undocumented status {status}"));
+                    err.0.kind = ErrorKind::Decode;
+                    err.0.message = Some(format!("undocumented status {status}"));
                 }
                 err
             }
@@ -360,7 +384,7 @@ fn human_bytes(n: u64) -> String {
 /// Hooks can only fail with progenitor's `Error::Custom(String)`; the runtime encodes the kind as
 /// a `[kind]` prefix so that the conversion restores it.
 pub(crate) fn to_custom(e: &Error) -> String {
-    let kind = match e.kind {
+    let kind = match e.0.kind {
         ErrorKind::InvalidInput => "invalid-input",
         ErrorKind::Credentials => "credentials",
         ErrorKind::Timeout => "timeout",
@@ -368,7 +392,7 @@ pub(crate) fn to_custom(e: &Error) -> String {
         ErrorKind::Decode => "decode",
         ErrorKind::Service => "service",
     };
-    format!("[{kind}] {}", e.message.as_deref().unwrap_or_default())
+    format!("[{kind}] {}", e.0.message.as_deref().unwrap_or_default())
 }
 
 fn from_custom(m: &str) -> Error {
