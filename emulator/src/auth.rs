@@ -32,7 +32,7 @@ use time::macros::format_description;
 
 use super::reply::{ApiError, INVALID_PARAMETER, json_response};
 use super::state::{EmulatorState, hex32};
-use crate::auth::signer::canonical_request;
+use codearts::auth::signer::canonical_request;
 
 /// The largest request body the emulator reads.
 pub(crate) const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

@@ -22,7 +22,7 @@
 //! [`Faults::inject`].
 //!
 //! ```ignore
-//! use codearts::emulator::faults::{self, Fault, Faults};
+//! use codearts_emulator::faults::{self, Fault, Faults};
 //! use std::time::Duration;
 //!
 //! let faults = Faults::new();

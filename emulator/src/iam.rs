@@ -14,9 +14,9 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::Caller;
-use super::reply::{Query, json_response};
-use super::state::{EmulatorState, IssuedToken, User, add, fmt_iam, hex};
+use crate::auth::Caller;
+use crate::reply::{Query, json_response};
+use crate::state::{EmulatorState, IssuedToken, User, add, fmt_iam, hex};
 
 /// How long an issued token is valid (section 3.2 of the reference: 24 hours).
 pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -175,7 +175,15 @@ pub(crate) async fn create_token(State(state): State<EmulatorState>, body: Bytes
 }
 
 /// `GET /v3/projects?name=…`: the account's IAM projects, filtered by name.
-pub(crate) async fn list_projects(State(state): State<EmulatorState>, caller: Caller, query: Query) -> Response {
+pub(crate) async fn list_projects(State(state): State<EmulatorState>, request: axum::extract::Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let Some(caller) = parts.extensions.get::<Caller>().copied() else {
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information."}),
+        );
+    };
+    let query = Query::parse(parts.uri.query().unwrap_or_default());
     let settings = state.settings();
     let domain_id = &settings.users[caller.user].domain_id;
     let name = query.optional("name");

@@ -1,12 +1,16 @@
-//! A stateful, in-memory emulator of CodeArts Build and of the IAM calls the SDK makes (feature
-//! `emulator`, not on by default): for tests, and for trying the SDK without a cloud account.
+//! # codearts-emulator
 //!
-//! It serves every operation of `spec/codearts-build.yaml` with real semantics — jobs are created,
-//! listed, configured, disabled and deleted; running a job creates a build that is queued, runs its
-//! steps one after the other and succeeds or fails, while its log grows; history, success ratio,
-//! records and products follow — and it answers with the SDK's own generated types, serialized, so
-//! its bodies have the spec's shape by construction (and `tests/emulator_conformance.rs` validates
-//! them against the spec's schemas).
+//! A stateful, in-memory emulator of Huawei Cloud CodeArts and of the IAM calls clients make: for
+//! tests (of the `codearts` SDK, and of any client: the vendor's own SDKs, other languages'), and
+//! for trying the SDK without a cloud account.
+//!
+//! Requests are routed by the SDK's own operation tables (`codearts::<service>::operations`): the
+//! method, path template, parameter formats and required flags the client checks before sending are
+//! what the emulator checks on arrival, and a malformed request is answered in the service's own
+//! error codes (its spec's `x-codearts-error-codes`). Answers are built from the SDK's generated
+//! types, serialized, so they have the spec's shape by construction (and the SDK's
+//! `tests/emulator_conformance.rs` validates them against the specs' schemas). CodeArts Build is
+//! served with real semantics (below); every operation has a handler or says it has none (501).
 //!
 //! # Three ways to start it
 //!
@@ -16,7 +20,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use codearts::{CallExt, build::Client};
-//! use codearts::emulator::Emulator;
+//! use codearts_emulator::Emulator;
 //!
 //! let emulator = Emulator::builder().start().await?;
 //! let config = emulator.config_builder().credentials(emulator.password_credentials()).build()?;
@@ -29,12 +33,14 @@
 //! ```
 //!
 //! **As a binary** on a chosen loopback port, for other languages and for poking at it by hand:
-//! `cargo run --features emulator --bin codearts-emulator -- --port 8937 --step-ms 500`. It prints
-//! its URL, the demo credentials and the environment variables that point the SDK (or a vendor SDK)
-//! at it.
+//! `cargo run -p codearts-emulator -- --port 8937 --step-ms 500` (or `codearts emulator`, the
+//! same front door). It creates the demo resources ([`RunningEmulator::seed_demo`]) and prints its
+//! URL, the credentials, the demo resources and the environment that points the SDK, the CLI or a
+//! vendor SDK at it ([`RunningEmulator::instructions`]).
 //!
-//! **As a library in your own test suite**: depend on `codearts` with `features = ["emulator"]`
-//! (as a dev-dependency) and start it as above; or embed [`router`] in a server of your own.
+//! **As a library in your own test suite**: depend on `codearts-emulator` (as a dev-dependency),
+//! start it as above, and build request bodies with [`fixtures`]; or embed [`router`] in a server
+//! of your own.
 //!
 //! # Semantics
 //!
@@ -112,16 +118,16 @@
 //! serves a router wrapped by the caller: the place for layers that inject latency or faults.
 
 mod auth;
-mod builds;
+mod build;
+mod demo;
+mod dispatch;
 pub mod faults;
+pub mod fixtures;
 mod iam;
-mod jobs;
-mod logs;
-mod notices;
 mod reply;
 mod state;
-mod templates;
 
+pub use demo::{DEMO_PROJECT, Demo, DemoError};
 pub use state::{EmulatorState, ManualClock};
 
 use std::collections::hash_map::RandomState;
@@ -132,13 +138,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::credentials::Credentials;
-use crate::region::Service;
-use crate::{Config, ConfigBuilder};
+use codearts::credentials::Credentials;
+use codearts::region::Service;
+use codearts::{Config, ConfigBuilder};
 use state::{AccessKey, Clock, Data, IamProject, Settings, Shared, User, hex32};
 
 /// The default account (domain) name.
@@ -365,7 +372,7 @@ impl fmt::Debug for RunningEmulator {
 }
 
 impl RunningEmulator {
-    /// `http://127.0.0.1:<port>`: the endpoint of both CodeArts Build and IAM.
+    /// `http://127.0.0.1:<port>`: the endpoint of every service it serves, and of IAM.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -385,13 +392,13 @@ impl RunningEmulator {
         &self.state.settings().projects[0].id
     }
 
-    /// A [`ConfigBuilder`] pointed at the emulator: the Build and IAM endpoints are its base URL and
-    /// the IAM project is its first one. Add credentials (such as
+    /// A [`ConfigBuilder`] pointed at the emulator: every service's endpoint (Build, Check,
+    /// Pipeline, IAM) is its base URL and the IAM project is its first one. Add credentials (such as
     /// [`password_credentials`](Self::password_credentials)) and build.
     pub fn config_builder(&self) -> ConfigBuilder {
-        Config::builder()
-            .endpoint(Service::Build, &self.base_url)
-            .endpoint(Service::Iam, &self.base_url)
+        Service::ALL
+            .iter()
+            .fold(Config::builder(), |b, service| b.endpoint(*service, &self.base_url))
             .iam_project_id(self.iam_project_id())
     }
 
@@ -426,11 +433,11 @@ impl Drop for RunningEmulator {
     }
 }
 
-/// The whole service (IAM and every CodeArts Build operation) as an axum [`Router`] over `state`,
-/// for serving it yourself or wrapping it in layers.
+/// The whole service (IAM and every operation of every CodeArts service the emulator serves) as
+/// an axum [`Router`] over `state`, for serving it yourself or wrapping it in layers.
 ///
 /// ```
-/// use codearts::emulator::{Emulator, router};
+/// use codearts_emulator::{Emulator, router};
 ///
 /// let app = router(Emulator::builder().state());
 /// # let _ = app;
@@ -440,47 +447,59 @@ pub fn router(state: EmulatorState) -> Router {
         // IAM
         .route("/v3/auth/tokens", post(iam::create_token))
         .route("/v3/projects", get(iam::list_projects))
-        // Build jobs
-        .route("/v3/jobs/create", post(jobs::create_build_job))
-        .route("/v3/jobs/update", post(jobs::update_build_job))
-        .route("/v3/jobs/{id}/query", get(jobs::list_job_config))
-        .route("/v3/{id}/jobs", get(jobs::list_jobs))
-        .route("/v3/jobs/{id}/delete", post(jobs::delete_build_job))
-        .route("/v3/jobs/{id}/disable", post(jobs::disable_build_job))
-        .route("/v3/jobs/{id}/recover", post(jobs::enable_build_job))
-        .route("/v3/jobs/{id}/status", get(jobs::show_job_status))
-        // Builds
-        .route("/v3/jobs/build", post(builds::run_job))
-        .route("/v3/jobs/{id}/{no}/stop", post(builds::stop_build_job))
-        .route("/v3/jobs/stop", post(builds::stop_job))
-        .route("/v4/jobs/{id}/{no}/record-info", get(builds::show_record_detail))
-        .route("/v3/jobs/{id}/{no}/record-info", get(builds::show_record_info))
-        .route("/v3/jobs/{id}/{no}/output-info", get(builds::show_output_info))
-        .route("/v3/{id}/flow-graph", get(builds::show_flow_graph))
-        // Build history
-        .route("/v3/jobs/{id}/history", get(builds::show_list_history))
-        .route("/v3/jobs/{id}/period-history", get(builds::show_list_period_history))
-        .route("/v3/jobs/{id}/{no}/history-details", get(builds::show_history_details))
-        .route("/v3/jobs/{id}/success-ratio", get(builds::show_job_success_ratio))
-        .route("/v3/jobs/{id}/last-history", get(builds::show_last_history))
-        // Build logs
-        .route("/v4/{id}/download-log", get(builds::download_build_log))
-        .route("/v4/{id}/task-log", get(builds::download_task_log))
-        .route("/v3/{id}/download-log", get(builds::download_log_by_record_id))
-        // Keystore
-        .route("/v3/keystore", get(builds::download_keystore))
-        // Templates
-        .route("/v3/templates/create", post(templates::create_templates))
-        .route("/v3/templates/query", get(templates::list_templates))
-        .route("/v3/templates/{id}/delete", delete(templates::delete_templates))
-        // Notifications
-        .route("/v3/jobs/notice/{id}/query", get(notices::list_notice))
-        .route("/v3/jobs/notice/{id}/update", post(notices::update_notice))
-        .route("/v3/jobs/notice/{id}/disable", post(notices::disable_notice))
-        // Must come after the routes: it is attached to each of them.
-        .method_not_allowed_fallback(reply::method_not_allowed)
-        .fallback(reply::unknown_url)
+        // Every CodeArts operation: routed by the SDK's operation tables (`dispatch`).
+        .fallback(serve)
         .layer(DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::gateway))
         .with_state(state)
+}
+
+/// The handler of `service`'s operation `id`.
+fn handler(service: &codearts::runtime::ServiceMeta, id: &str) -> Option<dispatch::Handler> {
+    match service.endpoint {
+        Service::Build => build::handler(id),
+        _ => None,
+    }
+}
+
+/// One CodeArts request: routed, checked, handed to its operation's handler.
+async fn serve(State(state): State<EmulatorState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(caller) = parts.extensions.get::<auth::Caller>().copied() else {
+        return reply::ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "APIGW.0301",
+            "Incorrect IAM authentication information.",
+        )
+        .into_response();
+    };
+    // The gateway has buffered the body already; this only takes it.
+    let body = axum::body::to_bytes(body, auth::MAX_BODY_BYTES).await.unwrap_or_default();
+    let call = match dispatch::route(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, caller, body) {
+        Ok(call) => call,
+        Err(answer) => return *answer,
+    };
+    let answer = match handler(call.service, call.op.id) {
+        Some(handler) => handler(&state, &call),
+        None => Err(reply::ApiError::new(
+            axum::http::StatusCode::NOT_IMPLEMENTED,
+            "APIGW.0101",
+            format!("The emulator does not serve {} yet.", call.op.id),
+        )),
+    };
+    answer.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_build_operation_has_a_handler() {
+        let missing: Vec<&str> = dispatch::operations()
+            .filter(|(service, op)| service.endpoint == Service::Build && handler(service, op.id).is_none())
+            .map(|(_, op)| op.id)
+            .collect();
+        assert_eq!(missing, Vec::<&str>::new(), "Build operations the emulator does not serve");
+    }
 }

@@ -1,34 +1,33 @@
-//! `codearts-emulator`: the CodeArts Build (and IAM) emulator on a loopback port, for other languages'
-//! clients, conformance tools and trying the API by hand.
+//! `codearts-emulator`: the CodeArts emulator (Build, Check, Pipeline and IAM) on a loopback port,
+//! for other languages' clients, conformance tools and trying the API by hand.
 //!
 //! ```text
-//! cargo run --features emulator --bin codearts-emulator -- [--port 8937] [--step-ms 50]
+//! cargo run -p codearts-emulator -- [--port 8937] [--step-ms 50] [--no-demo]
 //! ```
 //!
-//! It listens on 127.0.0.1 only, prints its URL, the demo credentials and the environment that
-//! points the SDK at it, and runs until interrupted.
+//! It listens on 127.0.0.1 only, creates the demo resources (as `codearts emulator` does), prints
+//! its URL, the credentials, the demo resources and the environment that points the SDK, the CLI
+//! or a vendor SDK at it, and runs until interrupted.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use codearts::emulator::{
-    DEFAULT_AK, DEFAULT_DOMAIN, DEFAULT_IAM_PROJECT_ID, DEFAULT_IAM_PROJECT_NAME, DEFAULT_PASSWORD, DEFAULT_PORT,
-    DEFAULT_SK, DEFAULT_STEP_DURATION, DEFAULT_USER, Emulator,
-};
-use codearts::region::Service;
+use codearts_emulator::{DEFAULT_PORT, DEFAULT_STEP_DURATION, Demo, Emulator};
 
 const USAGE: &str = "usage: codearts-emulator [--port PORT] [--step-ms MILLISECONDS]
 
   --port PORT          loopback port to listen on (default 8937; 0 picks a free one)
-  --step-ms MS         how long each build step takes, in milliseconds (default 50)";
+  --step-ms MS         how long each build step takes, in milliseconds (default 50)
+  --no-demo            start empty, without the demo resources";
 
 struct Args {
     port: u16,
     step: Duration,
+    demo: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args { port: DEFAULT_PORT, step: DEFAULT_STEP_DURATION };
+    let mut parsed = Args { port: DEFAULT_PORT, step: DEFAULT_STEP_DURATION, demo: true };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -38,6 +37,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
         let mut value = |name: &str| inline.clone().or_else(|| args.next()).ok_or(format!("{name} needs a value"));
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
+            "--no-demo" => parsed.demo = false,
             "--port" => {
                 let v = value("--port")?;
                 parsed.port = v.parse().map_err(|_| format!("--port: `{v}` is not a port number"))?;
@@ -73,20 +73,20 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let url = emulator.base_url();
-    let region = DEFAULT_IAM_PROJECT_NAME;
-    println!("CodeArts Build emulator listening on {url} (loopback only; Ctrl-C stops it)");
-    println!("  CodeArts Build and IAM endpoint: {url}");
-    println!("  IAM project: {region} ({DEFAULT_IAM_PROJECT_ID})");
-    println!("  password login: domain {DEFAULT_DOMAIN}, user {DEFAULT_USER}, password {DEFAULT_PASSWORD}");
-    println!("  AK/SK: {DEFAULT_AK} / {DEFAULT_SK}");
-    println!("  build steps take {} ms", args.step.as_millis());
-    println!();
-    println!("To point the codearts SDK (Config::from_env) at it:");
-    println!("  export HUAWEICLOUD_SDK_REGION={region}");
-    println!("  export {}={url}", Service::Build.env_override_var(region));
-    println!("  export HUAWEICLOUD_SDK_IAM_ENDPOINT={url}");
-    println!("  export HUAWEICLOUD_SDK_AK={DEFAULT_AK} HUAWEICLOUD_SDK_SK={DEFAULT_SK}");
-    std::future::pending::<()>().await;
+    let demo = if args.demo {
+        match emulator.seed_demo().await {
+            Ok(demo) => demo,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        Demo::default()
+    };
+    print!("{}", emulator.instructions(&demo));
+    println!("  (build steps take {} ms)", args.step.as_millis());
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
     ExitCode::SUCCESS
 }

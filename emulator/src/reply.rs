@@ -4,27 +4,48 @@
 //! and the JSON and file answers.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use codearts::error::ErrorClass;
+use codearts::runtime::ServiceMeta;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashMap;
 
-use crate::build::types;
+/// A value of a generated type, written like a struct literal: `make!(make!(types::X { a: 1, b: c }))`.
+///
+/// The generated types are `#[non_exhaustive]` (so that the spec can grow without breaking callers),
+/// which rules out struct literals outside the SDK; this builds through `X::builder()` instead,
+/// setting exactly the fields named. It compiles only for types that implement `Default`, which
+/// typify derives exactly when a type has no required field: for those the builder's conversion
+/// cannot fail, so the `unwrap_or_default` is never taken. (Every answer type is such a type: the
+/// specs make response fields optional.)
+macro_rules! make {
+    ($($ty:ident)::+ { $($field:ident : $value:expr),* $(,)? }) => {
+        <$($ty)::+>::try_from(<$($ty)::+>::builder() $(.$field($value))*).unwrap_or_default()
+    };
+}
+pub(crate) use make;
 
-/// Invalid parameter (400).
+/// Invalid parameter (400), CodeArts Build.
 pub(crate) const INVALID_PARAMETER: &str = "CB.00060200";
-/// Invalid task ID (400).
+/// Invalid task ID (400), CodeArts Build.
+#[cfg(test)]
 pub(crate) const INVALID_TASK_ID: &str = "CB.00060201";
-/// Invalid file name (400).
+/// Invalid file name (400), CodeArts Build.
 pub(crate) const INVALID_FILE_NAME: &str = "CB.00060203";
-/// URL not found (404): the emulator's answer for every unknown resource.
-pub(crate) const NOT_FOUND: &str = "CB.00060214";
-/// Internal error (500).
+/// Internal error (500), CodeArts Build.
 pub(crate) const INTERNAL_ERROR: &str = "CB.00060101";
+
+fn build() -> &'static ServiceMeta {
+    &codearts::build::operations::SERVICE
+}
+
+/// The code of a failure the emulator itself finds, when the answering service's catalogue has no
+/// code of that class: the API gateway's own.
+const GATEWAY_INVALID: &str = "APIGW.0201";
+/// The API gateway's answer to a URL it has no API for.
+const GATEWAY_NOT_FOUND: &str = "APIGW.0101";
 
 /// An error answer: status and the `{error_code, error_msg}` body.
 #[derive(Debug, Clone)]
@@ -37,37 +58,110 @@ pub(crate) struct ApiError {
 /// What handlers return.
 pub(crate) type Reply = Result<Response, ApiError>;
 
+/// The first code of `class` in `service`'s catalogue (one naming `parameter`, if any does).
+fn code_of(
+    service: &ServiceMeta,
+    class: ErrorClass,
+    parameter: Option<&str>,
+) -> Option<&'static codearts::error::KnownError> {
+    let of_class = || service.error_codes.iter().filter(move |k| k.class == Some(class));
+    parameter
+        .and_then(|p| of_class().find(|k| k.parameters.contains(&p)))
+        .or_else(|| of_class().find(|k| k.parameters.is_empty()))
+}
+
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, code, message: message.into() }
     }
 
+    /// An answer of `class` in `service`'s own codes (its catalogue's status, its message first).
+    fn of_class(
+        service: &ServiceMeta,
+        class: ErrorClass,
+        parameter: Option<&str>,
+        detail: &str,
+        fallback: (StatusCode, &'static str),
+    ) -> Self {
+        match code_of(service, class, parameter) {
+            Some(known) => Self::new(
+                StatusCode::from_u16(known.status).unwrap_or(fallback.0),
+                known.code,
+                format!("{} {detail}", known.message),
+            ),
+            None => Self::new(fallback.0, fallback.1, detail.to_string()),
+        }
+    }
+
+    /// 400: a missing or malformed parameter or body field, in `service`'s codes.
+    pub(crate) fn invalid_for(service: &ServiceMeta, detail: impl AsRef<str>) -> Self {
+        Self::of_class(
+            service,
+            ErrorClass::InvalidParameter,
+            None,
+            detail.as_ref(),
+            (StatusCode::BAD_REQUEST, GATEWAY_INVALID),
+        )
+    }
+
+    /// 400: the path parameter `name` is malformed (a code that answers that parameter, if the
+    /// service has one: Build's "invalid task ID" for `job_id`).
+    pub(crate) fn invalid_id_for(service: &ServiceMeta, name: &str, detail: impl AsRef<str>) -> Self {
+        Self::of_class(
+            service,
+            ErrorClass::InvalidParameter,
+            Some(name),
+            detail.as_ref(),
+            (StatusCode::BAD_REQUEST, GATEWAY_INVALID),
+        )
+    }
+
+    /// 404: an unknown resource, in `service`'s codes.
+    pub(crate) fn not_found_for(service: &ServiceMeta, detail: impl AsRef<str>) -> Self {
+        Self::of_class(service, ErrorClass::NotFound, None, detail.as_ref(), (StatusCode::NOT_FOUND, GATEWAY_NOT_FOUND))
+    }
+
+    /// 409 (or the service's conflict code): the resource's state forbids the request.
+    #[expect(dead_code, reason = "for the Check and Pipeline emulators (a task already running, a review not waiting)")]
+    pub(crate) fn conflict_for(service: &ServiceMeta, detail: impl AsRef<str>) -> Self {
+        Self::of_class(service, ErrorClass::Conflict, None, detail.as_ref(), (StatusCode::CONFLICT, GATEWAY_INVALID))
+    }
+
+    /// 403: the caller may not do this to that resource (the service's invalid-parameter code,
+    /// with a message that says why, where the reference documents no code for it).
+    pub(crate) fn forbidden_for(service: &ServiceMeta, detail: impl AsRef<str>) -> Self {
+        let mut e = Self::invalid_for(service, format!("No permission. {}", detail.as_ref()));
+        e.status = StatusCode::FORBIDDEN;
+        e
+    }
+}
+
+/// CodeArts Build's answers (its handlers' shorthand).
+impl ApiError {
     /// 400 `CB.00060200`.
     pub(crate) fn invalid(detail: impl AsRef<str>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, INVALID_PARAMETER, format!("Invalid parameter. {}", detail.as_ref()))
+        Self::invalid_for(build(), detail)
     }
 
     /// 400 `CB.00060201`.
     pub(crate) fn invalid_task_id(detail: impl AsRef<str>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, INVALID_TASK_ID, format!("Invalid task ID. {}", detail.as_ref()))
+        Self::invalid_id_for(build(), "job_id", detail)
     }
 
     /// 404 `CB.00060214`.
     pub(crate) fn not_found(detail: impl AsRef<str>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, NOT_FOUND, format!("URL not found. {}", detail.as_ref()))
+        Self::not_found_for(build(), detail)
     }
 
-    /// 403: the caller may not do this to that resource. The reference documents no code for it;
-    /// the emulator answers `CB.00060200` with a message that says why.
+    /// 403 with `CB.00060200`.
     pub(crate) fn forbidden(detail: impl AsRef<str>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, INVALID_PARAMETER, format!("No permission. {}", detail.as_ref()))
+        Self::forbidden_for(build(), detail)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = types::ErrorResponse { error_code: Some(self.code.to_string()), error_msg: Some(self.message) };
-        json_response(self.status, &body)
+        json_response(self.status, &serde_json::json!({ "error_code": self.code, "error_msg": self.message }))
     }
 }
 
@@ -105,56 +199,36 @@ pub(crate) fn file(name: &str, bytes: impl Into<Bytes>) -> Reply {
     Ok(response)
 }
 
-/// The fallback for paths the service does not have.
-pub(crate) async fn unknown_url() -> ApiError {
-    ApiError::not_found("The requested URL does not exist.")
-}
-
-/// The fallback for known paths called with a method the spec does not declare for them (axum adds
-/// the `Allow` header).
-pub(crate) async fn method_not_allowed() -> ApiError {
+/// The answer for paths no service has (the API gateway's).
+pub(crate) fn unknown_url() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        INVALID_PARAMETER,
-        "Invalid parameter. The HTTP method is not allowed on this URL.",
+        StatusCode::NOT_FOUND,
+        GATEWAY_NOT_FOUND,
+        "The API does not exist or has not been published in the environment.",
     )
 }
 
-/// The path parameters, by name, percent-decoded. A path that cannot be decoded is a 400.
-pub(crate) struct Ids(HashMap<String, String>);
-
-impl Ids {
-    /// The parameter `name` (the router always has it for the routes that ask).
-    pub(crate) fn get(&self, name: &str) -> &str {
-        self.0.get(name).map(String::as_str).unwrap_or_default()
+/// The answer for a path of `service` called with a method its spec does not declare for it: 405,
+/// in the service's invalid-parameter code, with `Allow`.
+pub(crate) fn method_not_allowed(service: &ServiceMeta, allowed: &[&str]) -> Response {
+    let mut error = ApiError::invalid_for(service, "The HTTP method is not allowed on this URL.");
+    error.status = StatusCode::METHOD_NOT_ALLOWED;
+    let mut response = error.into_response();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
     }
+    response
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ids {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
-            Ok(Path(map)) => Ok(Ids(map)),
-            Err(e) => Err(ApiError::invalid(format!("The URL path cannot be read: {e}."))),
-        }
-    }
-}
-
-/// The query string's pairs, percent-decoded, with typed accessors that answer 400 for a missing
-/// required or malformed value.
+/// The query string's pairs, percent-decoded.
 pub(crate) struct Query(Vec<(String, String)>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Query {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let raw = parts.uri.query().unwrap_or_default();
-        Ok(Query(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect()))
-    }
-}
-
 impl Query {
+    /// The pairs of a raw query string.
+    pub(crate) fn parse(raw: &str) -> Self {
+        Query(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+    }
+
     /// The first value of `name`, if present.
     pub(crate) fn optional(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -218,44 +292,25 @@ pub(crate) fn build_number(name: &str, text: &str) -> Result<i32, ApiError> {
     parse_int(name, text, 1..=i64::from(i32::MAX)).map(|n| n as i32)
 }
 
-/// 32 hexadecimal digits: the shape of job IDs, CodeArts project IDs and template UUIDs.
+/// 32 hexadecimal digits: the shape of the template UUIDs the emulator makes.
 pub(crate) fn is_hex32(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// A build record ID: 36 characters of digits, lowercase letters and hyphens.
-pub(crate) fn is_record_id(id: &str) -> bool {
-    id.len() == 36 && id.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-')
+/// A body field carrying an ID the spec also takes as the path or query parameter `name`
+/// (`job_id`, `project_id`): checked against that parameter's documented format, so that a body and
+/// a path agree on what a valid ID is. 400 in Build's codes (`CB.00060201` for a job ID).
+pub(crate) fn checked<'a>(name: &str, value: &'a str) -> Result<&'a str, ApiError> {
+    let format = build().parameters.iter().find(|p| p.name == name && p.is_constrained());
+    match format.map(|p| p.check(value)) {
+        Some(Err(e)) => Err(ApiError::invalid_id_for(build(), name, e.message().unwrap_or_default())),
+        _ => Ok(value),
+    }
 }
 
-/// A job ID path or body value, or 400 `CB.00060201`.
+/// A job ID in a request body (see [`checked`]).
 pub(crate) fn job_id(id: &str) -> Result<&str, ApiError> {
-    if is_hex32(id) {
-        Ok(id)
-    } else {
-        Err(ApiError::invalid_task_id(format!("A build task ID is 32 hexadecimal characters, not `{}`.", shorten(id))))
-    }
-}
-
-/// A CodeArts project ID, or 400 `CB.00060200`.
-pub(crate) fn project_id(id: &str) -> Result<&str, ApiError> {
-    if is_hex32(id) {
-        Ok(id)
-    } else {
-        Err(ApiError::invalid(format!("A CodeArts project ID is 32 hexadecimal characters, not `{}`.", shorten(id))))
-    }
-}
-
-/// A build record ID, or 400 `CB.00060200`.
-pub(crate) fn record_id(id: &str) -> Result<&str, ApiError> {
-    if is_record_id(id) {
-        Ok(id)
-    } else {
-        Err(ApiError::invalid(format!(
-            "A build record ID is 36 characters of digits, lowercase letters and hyphens, not `{}`.",
-            shorten(id)
-        )))
-    }
+    checked("job_id", id)
 }
 
 /// At most 64 characters of untrusted input, for messages.
@@ -317,10 +372,9 @@ mod tests {
         assert!(is_hex32("f9d6c8466d614a9788e9a0acf6c15f46"));
         assert!(!is_hex32("f9d6c8466d614a9788e9a0acf6c15f4"));
         assert!(!is_hex32("g9d6c8466d614a9788e9a0acf6c15f46"));
-        assert!(is_record_id("2cc26382-b2cb-4234-8eb0-b37d362f4d4c"));
-        assert!(!is_record_id("2CC26382-b2cb-4234-8eb0-b37d362f4d4c"));
         assert_eq!(job_id("nope").unwrap_err().code, INVALID_TASK_ID);
-        assert_eq!(project_id("nope").unwrap_err().code, INVALID_PARAMETER);
+        // The spec's format: 32 letters and digits, not only hexadecimal ones.
+        assert!(job_id("ZZZZc8466d614a9788e9a0acf6c15f46").is_ok());
     }
 
     #[test]

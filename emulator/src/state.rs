@@ -17,13 +17,13 @@ use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
-use crate::build::types;
+use codearts::build::types;
 
 /// A clock that only moves when told to, for tests that must see a build queued, then running, then
 /// finished, without sleeping or racing. Clones share the same time.
 ///
 /// ```
-/// use codearts::emulator::ManualClock;
+/// use codearts_emulator::ManualClock;
 /// use std::time::Duration;
 ///
 /// let clock = ManualClock::starting_now();
@@ -307,7 +307,12 @@ impl Job {
             .iter()
             .filter_map(|definition| {
                 let field = |key: &str| {
-                    definition.params.iter().find(|p| p.name.as_deref() == Some(key)).and_then(|p| p.value.clone())
+                    definition
+                        .params
+                        .iter()
+                        .flatten()
+                        .find(|p| p.name.as_deref() == Some(key))
+                        .and_then(|p| p.value.clone())
                 };
                 let name = field("name").filter(|n| !n.trim().is_empty())?;
                 let default = field("defaults").or_else(|| field("default")).or_else(|| field("value"));
@@ -715,7 +720,7 @@ mod tests {
     fn minted_ids_have_the_formats_the_sdk_checks() {
         // Job, template and domain IDs are hex32, build records uuid: each must pass the spec's
         // documented format for every parameter that carries it, or the SDK would refuse to send it.
-        let formats = crate::build::operations::PARAMETERS;
+        let formats = codearts::build::operations::PARAMETERS;
         let check = |name: &str, id: &str| {
             let mut checked = 0;
             for p in formats.iter().filter(|p| p.name == name) {

@@ -16,22 +16,18 @@
 //! print daily build numbers there). History pages are counted from 0 (`offset` is a page index);
 //! newest builds come first. Date ranges are UTC calendar days, both ends included.
 
-use axum::body::Bytes;
-use axum::extract::State;
-
-use super::auth::Caller;
 use super::jobs::find;
 use super::logs::{full_log, task_log};
-use super::reply::{
-    ApiError, INVALID_FILE_NAME, Ids, Query, Reply, build_number, file, job_id, json_body, ok, page, project_id,
-    record_id, shorten,
-};
-use super::state::{
+use crate::auth::Caller;
+use crate::dispatch::Call;
+use crate::reply::make;
+use crate::reply::{ApiError, INVALID_FILE_NAME, Query, Reply, build_number, file, json_body, ok, page, shorten};
+use crate::state::{
     Build, BuildView, Data, EmulatorState, Job, Outcome, Phase, PlannedStep, Settings, Stop, date_of, fmt_day,
     fmt_millis, fmt_seconds, hex, parse_date, uuid,
 };
-use crate::build::types;
 use axum::http::StatusCode;
+use codearts::build::types;
 use std::time::{Duration, SystemTime};
 
 /// The implicit first step of every build.
@@ -90,9 +86,9 @@ fn failing_step(steps: &[PlannedStep], parameters: &[(String, String, bool)]) ->
 }
 
 /// `POST /v3/jobs/build` (RunJob): plans and queues a build.
-pub(crate) async fn run_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
-    let request: types::RunJobRequestBody = json_body(&body, Some("job_id"))?;
-    for (i, p) in request.parameter.iter().enumerate() {
+pub(crate) fn run_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::RunJobRequestBody = json_body(&call.body, Some("job_id"))?;
+    for (i, p) in request.parameter.iter().flatten().enumerate() {
         if p.name.trim().is_empty() {
             return Err(ApiError::invalid(format!("parameter[{i}].name must not be empty.")));
         }
@@ -111,7 +107,7 @@ pub(crate) async fn run_job(State(state): State<EmulatorState>, caller: Caller, 
         )));
     }
     let mut parameters = job.parameter_definitions();
-    for given in &request.parameter {
+    for given in request.parameter.iter().flatten() {
         match parameters.iter_mut().find(|(name, _, _)| *name == given.name) {
             Some(known) => known.1 = given.value.clone(),
             None => parameters.push((given.name.clone(), given.value.clone(), false)),
@@ -148,20 +144,20 @@ pub(crate) async fn run_job(State(state): State<EmulatorState>, caller: Caller, 
         steps,
         fail_at,
         stop: None,
-        user: caller.user,
+        user: call.caller.user,
         parameters,
         branch,
         commit: given_commit.unwrap_or_else(|| hex(&format!("{seed}/commit"), 40)),
         tag,
         build_type: build_type.into(),
-        repo_name: first_scm.and_then(|s| super::state::repository_name(&s.url)),
+        repo_name: first_scm.and_then(|s| crate::state::repository_name(&s.url)),
         repo_id: first_scm.and_then(|s| s.repo_id.clone()),
     };
-    let answer = types::RunJobResponse {
+    let answer = make!(types::RunJobResponse {
         octopus_job_name: Some(build.execution_id.clone()),
         actual_build_number: Some(number.to_string()),
-        daily_build_number: Some(build.daily_number.clone()),
-    };
+        daily_build_number: Some(build.daily_number.clone())
+    });
     job.builds.push(build);
     ok(&answer)
 }
@@ -194,23 +190,23 @@ fn stop(state: &EmulatorState, caller: Caller, id: &str, number: i32) -> Result<
 
 /// `POST /v3/jobs/{job_id}/{build_no}/stop` (StopBuildJob): `success` is false when the build had
 /// already ended on its own; stopping a stopped build again succeeds.
-pub(crate) async fn stop_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let number = build_number("build_no", ids.get("no"))?;
-    let (success, result) = match stop(&state, caller, id, number)? {
+pub(crate) fn stop_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let number = build_number("build_no", call.path("build_no"))?;
+    let (success, result) = match stop(state, call.caller, id, number)? {
         Stopped::Now => (true, String::new()),
         Stopped::Already => (true, format!("Build #{number} was already stopped.")),
         Stopped::Finished(phase) => (false, format!("Build #{number} has already finished ({}).", phase.as_str())),
     };
-    ok(&types::StopBuildJobResponse { success: Some(success), result: Some(result) })
+    ok(&make!(types::StopBuildJobResponse { success: Some(success), result: Some(result) }))
 }
 
 /// `POST /v3/jobs/stop` (StopJob, deprecated): the same, with the build in the body.
-pub(crate) async fn stop_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
-    let request: types::StopJobRequestBody = json_body(&body, Some("job_id"))?;
+pub(crate) fn stop_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::StopJobRequestBody = json_body(&call.body, Some("job_id"))?;
     let number = build_number("build_no", &request.build_no)?;
-    let stopped = stop(&state, caller, &request.job_id, number)?;
-    ok(&types::StopJobResponse { result: Some(!matches!(stopped, Stopped::Finished(_))) })
+    let stopped = stop(state, call.caller, &request.job_id, number)?;
+    ok(&make!(types::StopJobResponse { result: Some(!matches!(stopped, Stopped::Finished(_))) }))
 }
 
 /// How the record answers spell a build configuration type.
@@ -239,11 +235,10 @@ fn error_message(build: &Build, view: &BuildView, settings: &Settings) -> Option
 fn record(job: &Job, build: &Build, settings: &Settings, now: SystemTime) -> types::BuildRecordDetail {
     let view = build.view(now);
     let created = Some(fmt_millis(build.created));
-    types::BuildRecordDetail {
+    make!(types::BuildRecordDetail {
         id: Some(build.entry_id.clone()),
         build_project_id: Some(job.build_project_id.clone()),
         build_record_id: Some(build.record_id.clone()),
-        parent_record_id: None,
         devcloud_project_id: Some(job.project_id.clone()),
         codeci_job_id: Some(job.id.clone()),
         user_id: settings.users.get(build.user).map(|u| u.id.clone()),
@@ -272,36 +267,30 @@ fn record(job: &Job, build: &Build, settings: &Settings, now: SystemTime) -> typ
         use_private_slave: Some(0),
         region: Some(settings.region().to_string()),
         err_msg: error_message(build, &view, settings),
-        build_config_type: Some(config_type(job)),
-    }
-}
-
-/// `GET /v4/jobs/{job_id}/{build_no}/record-info` (ShowRecordDetail).
-pub(crate) async fn show_record_detail(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let number = build_number("build_no", ids.get("no"))?;
-    let data = state.data();
-    let (job, build) = find_build(&data, id, number)?;
-    let detail = record(job, build, state.settings(), state.now());
-    ok(&types::ShowRecordDetailResponse {
-        status: Some("success".into()),
-        error: Default::default(),
-        result: Some(detail),
+        build_config_type: Some(config_type(job))
     })
 }
 
+/// `GET /v4/jobs/{job_id}/{build_no}/record-info` (ShowRecordDetail).
+pub(crate) fn show_record_detail(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let number = build_number("build_no", call.path("build_no"))?;
+    let data = state.data();
+    let (job, build) = find_build(&data, id, number)?;
+    let detail = record(job, build, state.settings(), state.now());
+    ok(&make!(types::ShowRecordDetailResponse { status: Some("success".into()), result: Some(detail) }))
+}
+
 /// `GET /v3/jobs/{job_id}/{build_no}/record-info` (ShowRecordInfo, deprecated).
-pub(crate) async fn show_record_info(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let number = build_number("build_no", ids.get("no"))?;
+pub(crate) fn show_record_info(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let number = build_number("build_no", call.path("build_no"))?;
     let data = state.data();
     let (job, build) = find_build(&data, id, number)?;
     let d = record(job, build, state.settings(), state.now());
-    ok(&types::ShowRecordInfoResponse {
+    ok(&make!(types::ShowRecordInfoResponse {
         success: Some(true),
-        message: None,
-        err_code: None,
-        result: Some(types::BuildRecordInfo {
+        result: Some(make!(types::BuildRecordInfo {
             branch: d.branch,
             build_config_type: d.build_config_type,
             build_no: d.build_no,
@@ -334,63 +323,68 @@ pub(crate) async fn show_record_info(State(state): State<EmulatorState>, ids: Id
             tag: d.tag,
             trigger_type: d.trigger_type,
             use_private_slave: d.use_private_slave,
-            user_id: d.user_id,
-        }),
-    })
+            user_id: d.user_id
+        }))
+    }))
 }
 
 /// `GET /v3/jobs/{job_id}/{build_number}/history-details` (ShowHistoryDetails): parameters (sensitive
 /// values masked) and every planned step with its status and time.
-pub(crate) async fn show_history_details(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let number = build_number("build_number", ids.get("no"))?;
+pub(crate) fn show_history_details(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let number = build_number("build_number", call.path("build_number"))?;
     let now = state.now();
     let data = state.data();
     let (job, build) = find_build(&data, id, number)?;
     let view = build.view(now);
-    ok(&types::ShowHistoryDetailsResponse {
+    let parameters: std::collections::HashMap<String, String> = build
+        .parameters
+        .iter()
+        .map(|(name, value, sensitive)| (name.clone(), if *sensitive { "*****".into() } else { value.clone() }))
+        .collect();
+    let steps = build
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            make!(types::HistoryBuildStep {
+                name: Some(step.name.clone()),
+                status: Some(view.steps[i].state.as_str().into()),
+                build_time: Some(view.step_ms(i))
+            })
+        })
+        .collect::<Vec<_>>();
+    let project_name = format!("project-{}", job.project_id.get(..8).unwrap_or(&job.project_id));
+    ok(&make!(types::ShowHistoryDetailsResponse {
         job_name: Some(job.name.clone()),
         build_number: Some(build.number),
         project_id: Some(job.project_id.clone()),
-        project_name: Some(format!("project-{}", &job.project_id[..8.min(job.project_id.len())])),
-        parameters: build
-            .parameters
-            .iter()
-            .map(|(name, value, sensitive)| (name.clone(), if *sensitive { "*****".into() } else { value.clone() }))
-            .collect(),
-        build_steps: build
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, step)| types::HistoryBuildStep {
-                name: Some(step.name.clone()),
-                status: Some(view.steps[i].state.as_str().into()),
-                build_time: Some(view.step_ms(i)),
-            })
-            .collect(),
-    })
+        project_name: Some(project_name),
+        parameters: parameters,
+        build_steps: steps,
+    }))
 }
 
 /// `GET /v3/jobs/{job_id}/{build_no}/output-info` (ShowOutputInfo): a successful build produced a
 /// package (and an image when a step's name or module mentions docker or image); other builds
 /// produced nothing.
-pub(crate) async fn show_output_info(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let number = build_number("build_no", ids.get("no"))?;
+pub(crate) fn show_output_info(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let number = build_number("build_no", call.path("build_no"))?;
     let now = state.now();
     let data = state.data();
     let (job, build) = find_build(&data, id, number)?;
     let mut result = types::BuildOutputInfo::default();
     if build.view(now).phase == Phase::Finished(Outcome::Success) {
-        let package = types::BuildOutputResult {
+        let package = make!(types::BuildOutputResult {
             project_id: Some(job.project_id.clone()),
             name: Some(format!("{}.zip", job.name)),
             version: Some(build.daily_number.clone()),
             package_type: Some("generic".into()),
             uri: Some(format!("/{}/{}/{}/{}.zip", job.project_id, job.name, build.daily_number, job.name)),
             type_: Some("package".into()),
-            daily_build_number: Some(build.daily_number.clone()),
-        };
+            daily_build_number: Some(build.daily_number.clone())
+        });
         result.package_infos.insert(format!("{}.zip", job.name), package.clone());
         result.package_info = Some(package);
         let builds_image = build.steps.iter().any(|s| {
@@ -398,7 +392,7 @@ pub(crate) async fn show_output_info(State(state): State<EmulatorState>, ids: Id
             text.contains("docker") || text.contains("image")
         });
         if builds_image {
-            let image = types::BuildOutputResult {
+            let image = make!(types::BuildOutputResult {
                 project_id: Some(job.project_id.clone()),
                 name: Some(job.name.to_ascii_lowercase()),
                 version: Some(build.daily_number.clone()),
@@ -411,39 +405,36 @@ pub(crate) async fn show_output_info(State(state): State<EmulatorState>, ids: Id
                     build.daily_number
                 )),
                 type_: Some("image".into()),
-                daily_build_number: Some(build.daily_number.clone()),
-            };
+                daily_build_number: Some(build.daily_number.clone())
+            });
             result.image_infos = Some([(job.name.to_ascii_lowercase(), image)].into_iter().collect());
         }
     }
-    ok(&types::ShowOutputInfoResponse { status: Some("success".into()), error: None, result: Some(result) })
+    ok(&make!(types::ShowOutputInfoResponse { status: Some("success".into()), result: Some(result) }))
 }
 
 /// `GET /v3/{build_flow_record_id}/flow-graph` (ShowFlowGraph, deprecated): the emulator's builds
 /// start no sub-jobs, so the graph is the build itself, without edges.
-pub(crate) async fn show_flow_graph(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = record_id(ids.get("id"))?;
+pub(crate) fn show_flow_graph(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("build_flow_record_id");
     let now = state.now();
     let data = state.data();
     let (job, build) = find_record(&data, id)?;
     let view = build.view(now);
-    ok(&types::ShowFlowGraphResponse {
+    ok(&make!(types::ShowFlowGraphResponse {
         success: Some(true),
-        message: None,
-        err_code: None,
-        result: Some(types::BuildFlowGraph {
-            edges: Vec::new(),
-            vertices: vec![types::BuildFlowGraphVertex {
+        result: Some(make!(types::BuildFlowGraph {
+            vertices: vec![make!(types::BuildFlowGraphVertex {
                 id: Some(build.record_id.clone()),
                 status: Some(view.phase.as_str().into()),
                 display_name: Some(job.name.clone()),
                 build_duration: Some(view.duration_ms()),
                 start_time: view.started.map(fmt_seconds),
                 finish_time: view.finished.map(fmt_seconds),
-                build_no: Some(build.number.to_string()),
-            }],
-        }),
-    })
+                build_no: Some(build.number.to_string())
+            })]
+        }))
+    }))
 }
 
 /// The builds of `job` created within `[from, to]` (UTC days), newest first.
@@ -481,54 +472,54 @@ fn paging(query: &Query) -> Result<(usize, usize), ApiError> {
 }
 
 /// `GET /v3/jobs/{job_id}/history` (ShowListHistory): builds created in the last `interval` days.
-pub(crate) async fn show_list_history(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let (offset, limit) = paging(&query)?;
-    let interval = query.required_int("interval", 1..=30)?;
+pub(crate) fn show_list_history(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let (offset, limit) = paging(&call.query)?;
+    let interval = call.query.required_int("interval", 1..=30)?;
     let now = state.now();
     let since = now.checked_sub(Duration::from_secs(interval as u64 * 86_400)).unwrap_or(SystemTime::UNIX_EPOCH);
     let data = state.data();
     let job = find(&data, id)?;
     let builds: Vec<&Build> = job.builds.iter().rev().filter(|b| b.created >= since).collect();
     let total = builds.len();
-    ok(&types::ShowListHistoryResponse {
+    ok(&make!(types::ShowListHistoryResponse {
         total: count(total),
         history_records: page(builds, offset, limit)
             .into_iter()
             .map(|b| {
                 let view = b.view(now);
-                types::JobHistoryRecord {
+                make!(types::JobHistoryRecord {
                     record_id: Some(b.record_id.clone()),
                     job_id: Some(job.id.clone()),
                     build_number: Some(b.number),
                     start_time: view.started.map(fmt_seconds),
                     end_time: view.finished.map(fmt_seconds),
-                    result: Some(view.phase.as_str().into()),
-                }
+                    result: Some(view.phase.as_str().into())
+                })
             })
-            .collect(),
-    })
+            .collect::<Vec<_>>()
+    }))
 }
 
 /// `GET /v3/jobs/{job_id}/period-history` (ShowListPeriodHistory): builds created between two dates
 /// at most 30 days apart.
-pub(crate) async fn show_list_period_history(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let (offset, limit) = paging(&query)?;
-    let (from, to) = date_range(&query, Some(30))?;
+pub(crate) fn show_list_period_history(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let (offset, limit) = paging(&call.query)?;
+    let (from, to) = date_range(&call.query, Some(30))?;
     let now = state.now();
     let settings = state.settings();
     let data = state.data();
     let job = find(&data, id)?;
     let builds = builds_between(job, from, to);
     let total = builds.len();
-    ok(&types::ShowListPeriodHistoryResponse {
+    ok(&make!(types::ShowListPeriodHistoryResponse {
         total: count(total),
         history_records: page(builds, offset, limit)
             .into_iter()
             .map(|b| {
                 let view = b.view(now);
-                types::JobPeriodHistoryRecord {
+                make!(types::JobPeriodHistoryRecord {
                     record_id: Some(b.record_id.clone()),
                     job_id: Some(job.id.clone()),
                     build_number: Some(b.number),
@@ -539,18 +530,18 @@ pub(crate) async fn show_list_period_history(State(state): State<EmulatorState>,
                     commit_id: Some(b.commit.clone()),
                     commit_message: Some(format!("Commit built by build #{}", b.number)),
                     executor: settings.users.get(b.user).map(|u| u.name.clone()),
-                    trigger_type: Some("manual triggering".into()),
-                }
+                    trigger_type: Some("manual triggering".into())
+                })
             })
-            .collect(),
-    })
+            .collect::<Vec<_>>()
+    }))
 }
 
 /// `GET /v3/jobs/{job_id}/success-ratio` (ShowJobSuccessRatio): among the builds created between the
 /// two dates that have finished, how many succeeded (ratio rounded to two decimals; 0 without any).
-pub(crate) async fn show_job_success_ratio(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let (from, to) = date_range(&query, None)?;
+pub(crate) fn show_job_success_ratio(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let (from, to) = date_range(&call.query, None)?;
     let now = state.now();
     let data = state.data();
     let job = find(&data, id)?;
@@ -559,11 +550,11 @@ pub(crate) async fn show_job_success_ratio(State(state): State<EmulatorState>, i
     let total = phases.len();
     let success = phases.iter().filter(|p| **p == Phase::Finished(Outcome::Success)).count();
     let ratio = if total == 0 { 0.0 } else { (success as f64 / total as f64 * 100.0).round() / 100.0 };
-    ok(&types::ShowJobSuccessRatioResponse {
+    ok(&make!(types::ShowJobSuccessRatioResponse {
         success_count: count(success),
         total_count: count(total),
-        success_ratio: Some(ratio),
-    })
+        success_ratio: Some(ratio)
+    }))
 }
 
 /// Whether `text` has CJK characters (which ShowLastHistory's `repository_name` may not contain).
@@ -575,9 +566,9 @@ fn has_cjk(text: &str) -> bool {
 
 /// `GET /v3/jobs/{project_id}/last-history` (ShowLastHistory): the latest successful build, in the
 /// project, of the jobs whose code source is the named repository; 404 when there is none.
-pub(crate) async fn show_last_history(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let project = project_id(ids.get("id"))?.to_ascii_lowercase();
-    let repository = query.required("repository_name")?;
+pub(crate) fn show_last_history(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let project = call.path("project_id").to_ascii_lowercase();
+    let repository = call.query.required("repository_name")?;
     if has_cjk(repository) {
         return Err(ApiError::invalid("repository_name may not contain Chinese characters."));
     }
@@ -596,7 +587,7 @@ pub(crate) async fn show_last_history(State(state): State<EmulatorState>, ids: I
             shorten(repository)
         )));
     };
-    ok(&types::ShowLastHistoryResponse {
+    ok(&make!(types::ShowLastHistoryResponse {
         record_id: Some(build.record_id.clone()),
         job_id: Some(job.id.clone()),
         job_name: Some(job.name.clone()),
@@ -604,8 +595,8 @@ pub(crate) async fn show_last_history(State(state): State<EmulatorState>, ids: I
         start_time: view.started.map(fmt_seconds),
         end_time: view.finished.map(fmt_seconds),
         result: Some(view.phase.as_str().into()),
-        commit_id: Some(build.commit.clone()),
-    })
+        commit_id: Some(build.commit.clone())
+    }))
 }
 
 fn debug_level(query: &Query) -> Result<bool, ApiError> {
@@ -613,9 +604,9 @@ fn debug_level(query: &Query) -> Result<bool, ApiError> {
 }
 
 /// `GET /v4/{record_id}/download-log` (DownloadBuildLog): the log so far.
-pub(crate) async fn download_build_log(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = record_id(ids.get("id"))?;
-    let debug = debug_level(&query)?;
+pub(crate) fn download_build_log(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("record_id");
+    let debug = debug_level(&call.query)?;
     let now = state.now();
     let data = state.data();
     let (job, build) = find_record(&data, id)?;
@@ -623,8 +614,8 @@ pub(crate) async fn download_build_log(State(state): State<EmulatorState>, ids: 
 }
 
 /// `GET /v3/{record_id}/download-log` (DownloadLogByRecordId, deprecated): the INFO log so far.
-pub(crate) async fn download_log_by_record_id(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = record_id(ids.get("id"))?;
+pub(crate) fn download_log_by_record_id(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("record_id");
     let now = state.now();
     let data = state.data();
     let (job, build) = find_record(&data, id)?;
@@ -633,10 +624,10 @@ pub(crate) async fn download_log_by_record_id(State(state): State<EmulatorState>
 
 /// `GET /v4/{record_id}/task-log` (DownloadTaskLog): the log so far of the step `task_name` (empty
 /// until it starts; 404 when the build has no such step).
-pub(crate) async fn download_task_log(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = record_id(ids.get("id"))?;
-    let task = query.required("task_name")?;
-    let debug = debug_level(&query)?;
+pub(crate) fn download_task_log(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("record_id");
+    let task = call.query.required("task_name")?;
+    let debug = debug_level(&call.query)?;
     let now = state.now();
     let data = state.data();
     let (job, build) = find_record(&data, id)?;
@@ -646,9 +637,9 @@ pub(crate) async fn download_task_log(State(state): State<EmulatorState>, ids: I
     }
 }
 
-/// `GET /v3/keystore` (DownloadKeystore): a keystore file of the caller's own account.
-pub(crate) async fn download_keystore(State(state): State<EmulatorState>, caller: Caller, query: Query) -> Reply {
-    let name = match query.optional("file_name") {
+/// `GET /v3/keystore` (DownloadKeystore): a keystore file of the call.caller's own account.
+pub(crate) fn download_keystore(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let name = match call.query.optional("file_name") {
         Some(n) if !n.trim().is_empty() && n.chars().count() <= 500 => n,
         _ => {
             return Err(ApiError::new(
@@ -658,12 +649,12 @@ pub(crate) async fn download_keystore(State(state): State<EmulatorState>, caller
             ));
         }
     };
-    let domain = query.required("domain_id")?;
+    let domain = call.query.required("domain_id")?;
     if domain.len() != 32 || !domain.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()) {
         return Err(ApiError::invalid("domain_id is 32 characters of digits and lowercase letters."));
     }
     let settings = state.settings();
-    if settings.users[caller.user].domain_id != domain {
+    if settings.users[call.caller.user].domain_id != domain {
         return Err(ApiError::not_found(format!("Account {domain} has no keystore visible to this user.")));
     }
     match settings.keystores.iter().find(|(n, _)| n == name) {

@@ -7,30 +7,29 @@
 
 use std::time::SystemTime;
 
-use axum::body::Bytes;
-use axum::extract::State;
-
-use super::auth::Caller;
-use super::reply::{ApiError, Ids, Query, Reply, job_id, json_body, non_blank, ok, page, project_id, shorten};
-use super::state::{Data, EmulatorState, Job, Outcome, Phase, Settings, default_notices, epoch_millis, hex32, uuid};
-use crate::build::types;
+use crate::auth::Caller;
+use crate::dispatch::Call;
+use crate::reply::make;
+use crate::reply::{ApiError, Reply, checked, json_body, non_blank, ok, page, shorten};
+use crate::state::{Data, EmulatorState, Job, Outcome, Phase, Settings, default_notices, epoch_millis, hex32, uuid};
+use codearts::build::types;
 
 /// The longest job name the emulator accepts.
 const MAX_NAME_CHARS: usize = 128;
 
 /// A request-side step as the service returns it.
 pub(crate) fn step_info(step: &types::BuildJobStep) -> types::BuildJobStepInfo {
-    types::BuildJobStepInfo {
+    make!(types::BuildJobStepInfo {
         enable: step.enable,
         module_id: Some(step.module_id.clone()),
         name: Some(step.name.clone()),
         properties: step.properties.clone(),
-        version: step.version.clone(),
-    }
+        version: step.version.clone()
+    })
 }
 
 fn config_scm(scm: &types::BuildJobScm) -> types::JobConfigScm {
-    types::JobConfigScm {
+    make!(types::JobConfigScm {
         branch: scm.branch.clone(),
         build_type: scm.build_type.clone(),
         depth: scm.depth.clone(),
@@ -40,8 +39,8 @@ fn config_scm(scm: &types::BuildJobScm) -> types::JobConfigScm {
         scm_type: Some(scm.scm_type.clone()),
         source: scm.source.clone(),
         url: Some(scm.url.clone()),
-        web_url: scm.web_url.clone(),
-    }
+        web_url: scm.web_url.clone()
+    })
 }
 
 /// The fields of a create or update body the emulator checks.
@@ -83,7 +82,7 @@ pub(crate) fn find<'a>(data: &'a Data, id: &str) -> Result<&'a Job, ApiError> {
     data.job(id).ok_or_else(|| ApiError::not_found(format!("Build task {id} does not exist.")))
 }
 
-/// The job `id` for a change by `caller`: 404 when missing, 403 when `caller` did not create it.
+/// The job `id` for a change by `call.caller`: 404 when missing, 403 when `call.caller` did not create it.
 pub(crate) fn find_owned<'a>(
     data: &'a mut Data,
     id: &str,
@@ -98,19 +97,19 @@ pub(crate) fn find_owned<'a>(
 }
 
 fn id_response(job_id: String) -> Reply {
-    ok(&types::BuildJobIdResponse {
-        result: Some(types::BuildJobIdResult { job_id: Some(job_id) }),
+    ok(&make!(types::BuildJobIdResponse {
+        result: Some(make!(types::BuildJobIdResult { job_id: Some(job_id) })),
         status: Some("success".into()),
-        error: None,
-    })
+        error: None
+    }))
 }
 
 /// `POST /v3/jobs/create` (CreateBuildJob).
-pub(crate) async fn create_build_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
-    let request: types::CreateBuildJobRequestBody = json_body(&body, None)?;
-    let project = project_id(&request.project_id)?.to_ascii_lowercase();
-    validate(&request.job_name, &request.arch, &request.steps, &request.scms)?;
-    let domain_id = state.settings().users[caller.user].domain_id.clone();
+pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::CreateBuildJobRequestBody = json_body(&call.body, None)?;
+    let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
+    validate(&request.job_name, &request.arch, &request.steps, request.scms.as_deref().unwrap_or_default())?;
+    let domain_id = state.settings().users[call.caller.user].domain_id.clone();
     let mut data = state.data();
     ensure_unique_name(&data, &project, &request.job_name, None)?;
     let seed = data.seed("job");
@@ -124,11 +123,11 @@ pub(crate) async fn create_build_job(State(state): State<EmulatorState>, caller:
         host_type: request.host_type,
         build_config_type: request.build_config_type,
         auto_update_sub_module: request.auto_update_sub_module,
-        parameters: request.parameters,
-        scms: request.scms,
+        parameters: request.parameters.unwrap_or_default(),
+        scms: request.scms.unwrap_or_default(),
         steps: request.steps,
         disabled: false,
-        creator: caller.user,
+        creator: call.caller.user,
         domain_id,
         build_project_id: uuid(&format!("{seed}/build-project")),
         builds: Vec::new(),
@@ -139,14 +138,14 @@ pub(crate) async fn create_build_job(State(state): State<EmulatorState>, caller:
 
 /// `POST /v3/jobs/update` (UpdateBuildJob): replaces the job's configuration; its builds, state and
 /// notifications stay.
-pub(crate) async fn update_build_job(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
-    let request: types::UpdateBuildJobRequestBody = json_body(&body, Some("job_id"))?;
-    let project = project_id(&request.project_id)?.to_ascii_lowercase();
-    validate(&request.job_name, &request.arch, &request.steps, &request.scms)?;
+pub(crate) fn update_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::UpdateBuildJobRequestBody = json_body(&call.body, Some("job_id"))?;
+    let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
+    validate(&request.job_name, &request.arch, &request.steps, request.scms.as_deref().unwrap_or_default())?;
     let mut data = state.data();
-    let id = find_owned(&mut data, &request.job_id, caller, "update")?.id.clone();
+    let id = find_owned(&mut data, &request.job_id, call.caller, "update")?.id.clone();
     ensure_unique_name(&data, &project, &request.job_name, Some(&id))?;
-    let job = find_owned(&mut data, &id, caller, "update")?;
+    let job = find_owned(&mut data, &id, call.caller, "update")?;
     if job.project_id != project {
         return Err(ApiError::invalid(format!(
             "Build task {id} belongs to project {}, not {project}; a task cannot move between projects.",
@@ -159,8 +158,9 @@ pub(crate) async fn update_build_job(State(state): State<EmulatorState>, caller:
     job.host_type = request.host_type;
     job.build_config_type = request.build_config_type;
     job.auto_update_sub_module = request.auto_update_sub_module;
-    job.parameters = request.parameters;
-    job.scms = request.scms;
+    // A full replacement: an absent list is an empty one.
+    job.parameters = request.parameters.unwrap_or_default();
+    job.scms = request.scms.unwrap_or_default();
     job.steps = request.steps;
     id_response(id)
 }
@@ -171,34 +171,32 @@ fn system_parameters(job: &Job) -> Vec<types::BuildJobParameter> {
         return Vec::new();
     }
     let branch = job.scms.iter().find_map(|s| s.branch.clone()).unwrap_or_else(|| "master".into());
-    let param = |name: &str, value: &str| types::BuildJobParameterParam {
-        limits: None,
-        name: Some(name.into()),
-        value: Some(value.into()),
+    let param = |name: &str, value: &str| {
+        make!(types::BuildJobParameterParam { name: Some(name.into()), value: Some(value.into()) })
     };
-    vec![types::BuildJobParameter {
+    vec![make!(types::BuildJobParameter {
         name: Some("hudson.model.StringParameterDefinition".into()),
         params: vec![
             param("name", "codeBranch"),
             param("type", "normalparam"),
             param("defaults", &branch),
             param("description", "Branch to build (system parameter)"),
-        ],
-    }]
+        ]
+    })]
 }
 
 /// `GET /v3/jobs/{job_id}/query` (ListJobConfig).
-pub(crate) async fn list_job_config(State(state): State<EmulatorState>, ids: Ids, query: Query) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let all = query.optional_choice("get_all_parameters", &["true", "false"])? == Some("true");
+pub(crate) fn list_job_config(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let all = call.query.optional_choice("get_all_parameters", &["true", "false"])? == Some("true");
     let data = state.data();
     let job = find(&data, id)?;
     let mut parameters = job.parameters.clone();
     if all {
         parameters.extend(system_parameters(job));
     }
-    ok(&types::ListJobConfigResponse {
-        result: Some(types::JobConfig {
+    ok(&make!(types::ListJobConfigResponse {
+        result: Some(make!(types::JobConfig {
             arch: Some(job.arch.clone()),
             auto_update_sub_module: job.auto_update_sub_module.clone(),
             build_config_type: job.build_config_type.clone(),
@@ -206,14 +204,14 @@ pub(crate) async fn list_job_config(State(state): State<EmulatorState>, ids: Ids
             host_type: job.host_type.clone(),
             job_id: Some(job.id.clone()),
             job_name: Some(job.name.clone()),
-            parameters,
+            parameters: parameters,
             project_id: Some(job.project_id.clone()),
-            scms: job.scms.iter().map(config_scm).collect(),
-            steps: job.steps.iter().map(step_info).collect(),
-        }),
+            scms: job.scms.iter().map(config_scm).collect::<Vec<_>>(),
+            steps: job.steps.iter().map(step_info).collect::<Vec<_>>()
+        })),
         error: None,
-        status: Some("success".into()),
-    })
+        status: Some("success".into())
+    }))
 }
 
 /// Jenkins' colour of a job's latest build: `blue` (success), `red` (failure), `aborted`,
@@ -249,7 +247,7 @@ fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) ->
     let owner = job.owned_by(caller.user);
     let creator = settings.users.get(job.creator);
     let latest = job.builds.last();
-    types::BuildJobListItem {
+    make!(types::BuildJobListItem {
         id: Some(job.id.clone()),
         job_name: Some(job.name.clone()),
         job_creator: creator.map(|u| u.id.clone()),
@@ -266,65 +264,65 @@ fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) ->
         is_execute: Some(true),
         is_copy: Some(true),
         is_forbidden: Some(owner),
-        is_view: Some(true),
-    }
+        is_view: Some(true)
+    })
 }
 
 /// `GET /v3/{project_id}/jobs` (ShowJobListByProjectId): the project's jobs in creation order.
 /// `page_index` counts pages from 1; 0 is taken as the first page too.
-pub(crate) async fn list_jobs(State(state): State<EmulatorState>, caller: Caller, ids: Ids, query: Query) -> Reply {
-    let project = project_id(ids.get("id"))?.to_ascii_lowercase();
-    let index = query.required_int("page_index", 0..=i64::from(i32::MAX))?;
-    let size = query.required_int("page_size", 1..=100)?;
+pub(crate) fn list_jobs(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let project = call.path("project_id").to_ascii_lowercase();
+    let index = call.query.required_int("page_index", 0..=i64::from(i32::MAX))?;
+    let size = call.query.required_int("page_size", 1..=100)?;
     let now = state.now();
     let data = state.data();
     let jobs: Vec<&Job> = data.jobs.iter().filter(|j| j.project_id == project).collect();
     let total = jobs.len();
     let shown = page(jobs, (index.max(1) - 1) as usize, size as usize);
-    ok(&types::ShowJobListByProjectIdResponse {
-        jobs: shown.into_iter().map(|j| list_item(j, caller, state.settings(), now)).collect(),
-        total: Some(i32::try_from(total).unwrap_or(i32::MAX)),
-    })
+    ok(&make!(types::ShowJobListByProjectIdResponse {
+        jobs: shown.into_iter().map(|j| list_item(j, call.caller, state.settings(), now)).collect::<Vec<_>>(),
+        total: Some(i32::try_from(total).unwrap_or(i32::MAX))
+    }))
 }
 
 /// `POST /v3/jobs/{job_id}/delete` (DeleteBuildJob): the job and all its builds go.
-pub(crate) async fn delete_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
+pub(crate) fn delete_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
     let mut data = state.data();
-    let job = find_owned(&mut data, id, caller, "delete")?;
+    let job = find_owned(&mut data, id, call.caller, "delete")?;
     let (id, project) = (job.id.clone(), job.project_id.clone());
     data.jobs.retain(|j| j.id != id);
-    ok(&types::DeleteBuildJobResponse {
-        result: Some(types::DeleteBuildJobResult { job_id: Some(id), project_id: Some(project) }),
-        status: Some("success".into()),
-    })
+    ok(&make!(types::DeleteBuildJobResponse {
+        result: Some(make!(types::DeleteBuildJobResult { job_id: Some(id), project_id: Some(project) })),
+        status: Some("success".into())
+    }))
 }
 
-async fn set_disabled(state: EmulatorState, caller: Caller, ids: Ids, disabled: bool) -> Reply {
-    let id = job_id(ids.get("id"))?;
+fn set_disabled(state: &EmulatorState, call: &Call<'_>, disabled: bool) -> Reply {
+    let id = call.path("job_id");
     let mut data = state.data();
-    let job = find_owned(&mut data, id, caller, if disabled { "disable" } else { "restore" })?;
+    let job = find_owned(&mut data, id, call.caller, if disabled { "disable" } else { "restore" })?;
     job.disabled = disabled;
-    ok(&types::BuildJobStatusChangeResponse { status: Some("success".into()) })
+    ok(&make!(types::BuildJobStatusChangeResponse { status: Some("success".into()) }))
 }
 
 /// `POST /v3/jobs/{job_id}/disable` (DisableBuildJob): the job cannot run until restored.
-pub(crate) async fn disable_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
-    set_disabled(state, caller, ids, true).await
+pub(crate) fn disable_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    set_disabled(state, call, true)
 }
 
 /// `POST /v3/jobs/{job_id}/recover` (EnableBuildJob).
-pub(crate) async fn enable_build_job(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
-    set_disabled(state, caller, ids, false).await
+pub(crate) fn enable_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    set_disabled(state, call, false)
 }
 
 /// `GET /v3/jobs/{job_id}/status` (ShowJobStatus): whether the job's latest build is queued or
 /// running.
-pub(crate) async fn show_job_status(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
+pub(crate) fn show_job_status(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
     let now = state.now();
     let data = state.data();
     let job = find(&data, id)?;
     let running = job.builds.last().is_some_and(|b| !b.view(now).phase.is_finished());
-    ok(&types::ShowJobStatusResponse { result: Some(running) })
+    ok(&make!(types::ShowJobStatusResponse { result: Some(running) }))
 }

@@ -10,7 +10,7 @@
 
 use std::time::SystemTime;
 
-use super::state::{Build, Job, Phase, Settings, StepState, add, fmt_millis};
+use crate::state::{Build, Job, Phase, Settings, StepState, add, fmt_millis};
 
 /// Severity of a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,14 +7,12 @@
 //! channel's events to exactly the ones named; DisableNotice turns all of a channel's events off.
 //! Only the job's creator may change them.
 
-use axum::body::Bytes;
-use axum::extract::State;
-
-use super::auth::Caller;
 use super::jobs::{find, find_owned};
-use super::reply::{ApiError, Ids, Query, Reply, job_id, json_body, ok, shorten};
-use super::state::{EmulatorState, NOTICE_EVENTS, notice_channel};
-use crate::build::types;
+use crate::dispatch::Call;
+use crate::reply::make;
+use crate::reply::{ApiError, Reply, json_body, ok, shorten};
+use crate::state::{EmulatorState, NOTICE_EVENTS, notice_channel};
+use codearts::build::types;
 
 fn channel(name: &str) -> Result<&'static str, ApiError> {
     notice_channel(name).ok_or_else(|| {
@@ -26,37 +24,41 @@ fn channel(name: &str) -> Result<&'static str, ApiError> {
 }
 
 fn changed(job_id: String) -> Reply {
-    ok(&types::NoticeOperationResponse {
-        result: Some(types::NoticeJobResult { job_id: Some(job_id) }.into()),
+    ok(&make!(types::NoticeOperationResponse {
+        result: Some(make!(types::NoticeJobResult { job_id: Some(job_id) }).into()),
         error: None,
-        status: Some("success".into()),
-    })
+        status: Some("success".into())
+    }))
 }
 
 /// `GET /v3/jobs/notice/{job_id}/query` (ListNotice).
-pub(crate) async fn list_notice(State(state): State<EmulatorState>, ids: Ids) -> Reply {
-    let id = job_id(ids.get("id"))?;
+pub(crate) fn list_notice(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
     let data = state.data();
     let job = find(&data, id)?;
-    ok(&types::ListNoticeResponse {
+    ok(&make!(types::ListNoticeResponse {
         result: job
             .notices
             .iter()
-            .map(|n| types::QueryJobNoticeItems {
+            .map(|n| make!(types::QueryJobNoticeItems {
                 notice_type: Some(n.channel.into()),
-                enable_map: n.enabled.iter().map(|(event, on)| (event.to_string(), *on)).collect(),
-                param_config: n.param_config.clone(),
-            })
-            .collect(),
+                enable_map: n
+                    .enabled
+                    .iter()
+                    .map(|(event, on)| (event.to_string(), *on))
+                    .collect::<std::collections::HashMap<_, _>>(),
+                param_config: n.param_config.clone()
+            }))
+            .collect::<Vec<_>>(),
         error: None,
-        status: Some("success".into()),
-    })
+        status: Some("success".into())
+    }))
 }
 
 /// `POST /v3/jobs/notice/{job_id}/update` (UpdateNotice).
-pub(crate) async fn update_notice(State(state): State<EmulatorState>, caller: Caller, ids: Ids, body: Bytes) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let request: types::UpdateNoticeRequestBody = json_body(&body, None)?;
+pub(crate) fn update_notice(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let request: types::UpdateNoticeRequestBody = json_body(&call.body, None)?;
     let channel = channel(&request.notice_type)?;
     if let Some(unknown) = request.enabled_event_type_names.iter().find(|e| !NOTICE_EVENTS.contains(&e.as_str())) {
         return Err(ApiError::invalid(format!(
@@ -66,7 +68,7 @@ pub(crate) async fn update_notice(State(state): State<EmulatorState>, caller: Ca
         )));
     }
     let mut data = state.data();
-    let job = find_owned(&mut data, id, caller, "change the notifications of")?;
+    let job = find_owned(&mut data, id, call.caller, "change the notifications of")?;
     if let Some(notice) = job.notices.iter_mut().find(|n| n.channel == channel) {
         for (event, on) in notice.enabled.iter_mut() {
             *on = request.enabled_event_type_names.iter().any(|e| e == event);
@@ -79,16 +81,11 @@ pub(crate) async fn update_notice(State(state): State<EmulatorState>, caller: Ca
 }
 
 /// `POST /v3/jobs/notice/{job_id}/disable?notice_type=…` (DisableNotice).
-pub(crate) async fn disable_notice(
-    State(state): State<EmulatorState>,
-    caller: Caller,
-    ids: Ids,
-    query: Query,
-) -> Reply {
-    let id = job_id(ids.get("id"))?;
-    let channel = channel(query.required("notice_type")?)?;
+pub(crate) fn disable_notice(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let id = call.path("job_id");
+    let channel = channel(call.query.required("notice_type")?)?;
     let mut data = state.data();
-    let job = find_owned(&mut data, id, caller, "change the notifications of")?;
+    let job = find_owned(&mut data, id, call.caller, "change the notifications of")?;
     if let Some(notice) = job.notices.iter_mut().find(|n| n.channel == channel) {
         notice.enabled.values_mut().for_each(|on| *on = false);
     }

@@ -4,42 +4,38 @@
 //! names are unique within it. ListTemplates matches `name` as a case-insensitive substring and
 //! counts `page` from 1 (0 is taken as the first page too); `page_size` is 1 to 100 (default 10).
 
-use axum::body::Bytes;
-use axum::extract::State;
-
-use super::auth::Caller;
-use super::reply::{ApiError, Ids, Query, Reply, is_hex32, json_body, non_blank, ok, page, shorten};
-use super::state::{EmulatorState, Settings, Template, fmt_millis, hex, hex32};
-use crate::build::types;
+use crate::dispatch::Call;
+use crate::reply::make;
+use crate::reply::{ApiError, Reply, is_hex32, json_body, non_blank, ok, page, shorten};
+use crate::state::{EmulatorState, Settings, Template, fmt_millis, hex, hex32};
+use codearts::build::types;
 
 fn item(template: &Template, settings: &Settings) -> types::CreateTemplatesItems {
     let user = settings.users.get(template.user);
-    types::CreateTemplatesItems {
+    make!(types::CreateTemplatesItems {
         create_time: Some(fmt_millis(template.created)),
         description: template.description.clone(),
         domain_id: Some(template.domain_id.clone()),
         domain_name: user.map(|u| u.domain_name.clone()),
         favourite: Some(false),
-        i18n: Default::default(),
         id: Some(template.id.clone()),
-        intl_description: Default::default(),
         name: Some(template.name.clone()),
         parameters: template.parameters.clone(),
         public: Some(false),
         scope: Some("custom".into()),
-        template: Some(types::QueryTemplate { steps: template.steps.clone() }),
+        template: Some(make!(types::QueryTemplate { steps: template.steps.clone() })),
         tool_type: template.tool_type.clone(),
         type_: Some("custom".into()),
         user_id: user.map(|u| u.id.clone()),
         user_name: user.map(|u| u.name.clone()),
         uuid: Some(template.uuid.clone()),
-        weight: Some(0.0),
-    }
+        weight: Some(0.0)
+    })
 }
 
 fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplatesItems {
     let i = item(template, settings);
-    types::QueryTemplatesItems {
+    make!(types::QueryTemplatesItems {
         create_time: i.create_time,
         description: i.description,
         domain_id: i.domain_id,
@@ -59,13 +55,13 @@ fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplates
         user_id: i.user_id,
         user_name: i.user_name,
         uuid: i.uuid,
-        weight: i.weight,
-    }
+        weight: i.weight
+    })
 }
 
 /// `POST /v3/templates/create` (CreateTemplates).
-pub(crate) async fn create_templates(State(state): State<EmulatorState>, caller: Caller, body: Bytes) -> Reply {
-    let request: types::CreateTemplatesRequestBody = json_body(&body, None)?;
+pub(crate) fn create_templates(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::CreateTemplatesRequestBody = json_body(&call.body, None)?;
     non_blank(&request.name, "name")?;
     if request.name.chars().count() > 128 {
         return Err(ApiError::invalid("name may have at most 128 characters."));
@@ -77,7 +73,7 @@ pub(crate) async fn create_templates(State(state): State<EmulatorState>, caller:
         non_blank(&step.module_id, &format!("template.steps[{i}].module_id"))?;
     }
     let settings = state.settings();
-    let domain_id = settings.users[caller.user].domain_id.clone();
+    let domain_id = settings.users[call.caller.user].domain_id.clone();
     let now = state.now();
     let mut data = state.data();
     if data.templates.iter().any(|t| t.domain_id == domain_id && t.name == request.name) {
@@ -90,53 +86,55 @@ pub(crate) async fn create_templates(State(state): State<EmulatorState>, caller:
         name: request.name,
         description: request.description,
         tool_type: request.tool_type,
-        parameters: request.parameters,
+        parameters: request.parameters.unwrap_or_default(),
         steps: request
             .template
             .steps
             .into_iter()
-            .map(|s| types::BuildJobStepInfo {
-                enable: s.enable.or(Some(true)),
-                module_id: Some(s.module_id),
-                name: s.name,
-                properties: s.properties,
-                version: s.version,
+            .map(|s| {
+                make!(types::BuildJobStepInfo {
+                    enable: s.enable.or(Some(true)),
+                    module_id: Some(s.module_id),
+                    name: s.name,
+                    properties: s.properties,
+                    version: s.version
+                })
             })
-            .collect(),
+            .collect::<Vec<_>>(),
         created: now,
-        user: caller.user,
+        user: call.caller.user,
         domain_id,
     };
     let answer = item(&template, settings);
     data.templates.push(template);
-    ok(&types::CreateTemplatesResponse { result: Some(answer), error: None, status: Some("success".into()) })
+    ok(&make!(types::CreateTemplatesResponse { result: Some(answer), status: Some("success".into()) }))
 }
 
 /// `GET /v3/templates/query` (ListTemplates).
-pub(crate) async fn list_templates(State(state): State<EmulatorState>, caller: Caller, query: Query) -> Reply {
-    let index = query.optional_int("page", 0..=i64::from(i32::MAX), 1)?;
-    let size = query.optional_int("page_size", 1..=100, 10)?;
-    let name = query.optional("name").map(|n| n.trim().to_lowercase()).unwrap_or_default();
+pub(crate) fn list_templates(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let index = call.query.optional_int("page", 0..=i64::from(i32::MAX), 1)?;
+    let size = call.query.optional_int("page_size", 1..=100, 10)?;
+    let name = call.query.optional("name").map(|n| n.trim().to_lowercase()).unwrap_or_default();
     let settings = state.settings();
-    let domain_id = &settings.users[caller.user].domain_id;
+    let domain_id = &settings.users[call.caller.user].domain_id;
     let data = state.data();
     let matching: Vec<&Template> =
         data.templates.iter().filter(|t| t.domain_id == *domain_id && t.name.to_lowercase().contains(&name)).collect();
     let total = i32::try_from(matching.len()).unwrap_or(i32::MAX);
     let shown = page(matching, (index.max(1) - 1) as usize, size as usize);
-    ok(&types::ListTemplatesResponse {
-        result: Some(types::QueryTemplatesResult {
+    ok(&make!(types::ListTemplatesResponse {
+        result: Some(make!(types::QueryTemplatesResult {
             total_size: Some(total),
-            items: shown.into_iter().map(|t| query_item(t, settings)).collect(),
-        }),
+            items: shown.into_iter().map(|t| query_item(t, settings)).collect::<Vec<_>>()
+        })),
         error: None,
-        status: Some("success".into()),
-    })
+        status: Some("success".into())
+    }))
 }
 
 /// `DELETE /v3/templates/{uuid}/delete` (DeleteTemplates): answers with the deleted template.
-pub(crate) async fn delete_templates(State(state): State<EmulatorState>, caller: Caller, ids: Ids) -> Reply {
-    let uuid = ids.get("id");
+pub(crate) fn delete_templates(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let uuid = call.path("uuid");
     if !is_hex32(uuid) {
         return Err(ApiError::invalid(format!(
             "A template UUID is 32 hexadecimal characters, not `{}`.",
@@ -144,7 +142,7 @@ pub(crate) async fn delete_templates(State(state): State<EmulatorState>, caller:
         )));
     }
     let settings = state.settings();
-    let domain_id = &settings.users[caller.user].domain_id;
+    let domain_id = &settings.users[call.caller.user].domain_id;
     let mut data = state.data();
     let Some(index) =
         data.templates.iter().position(|t| t.domain_id == *domain_id && t.uuid.eq_ignore_ascii_case(uuid))
@@ -152,9 +150,8 @@ pub(crate) async fn delete_templates(State(state): State<EmulatorState>, caller:
         return Err(ApiError::not_found(format!("Template {uuid} does not exist.")));
     };
     let template = data.templates.remove(index);
-    ok(&types::DeleteTemplatesResponse {
+    ok(&make!(types::DeleteTemplatesResponse {
         result: vec![item(&template, settings)],
-        error: None,
-        status: Some("success".into()),
-    })
+        status: Some("success".into())
+    }))
 }

@@ -1,0 +1,97 @@
+//! The demo state a newcomer starts from, and what to tell them: the one front door shared by the
+//! `codearts-emulator` binary and `codearts emulator`, so that following either one can run a
+//! build at once.
+//!
+//! The demo resources are created through the SDK over HTTP, exactly as any client would create
+//! them, so they are what the API makes of such requests.
+
+use codearts::CallExt;
+use codearts::build::Client;
+use codearts::region::Service;
+
+use crate::{DEFAULT_AK, DEFAULT_IAM_PROJECT_NAME, DEFAULT_SK, RunningEmulator};
+
+/// The demo CodeArts project (the ID of the Build reference's examples).
+pub const DEMO_PROJECT: &str = "6ecbc5bac7c8442fb3d2563d53c13582";
+
+/// The demo jobs: name, steps, and what a run does. The emulator fails a step whose name contains
+/// "fail".
+const DEMO_JOBS: &[(&str, &[&str], &str)] = &[
+    ("demo-build", &["Build with Maven", "Unit tests", "Package"], "succeeds"),
+    ("demo-failing", &["Build with Maven", "Integration tests that fail"], "fails at its last step"),
+];
+
+/// What the demo holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Demo {
+    /// The CodeArts project of the demo resources.
+    pub project_id: String,
+    /// The demo build jobs: (ID, name, what a run does).
+    pub jobs: Vec<(String, String, String)>,
+}
+
+/// Why the demo could not be created (the emulator answered its own client with an error).
+#[derive(Debug)]
+pub struct DemoError(pub codearts::Error);
+
+impl std::fmt::Display for DemoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "creating the demo resources: {}", self.0)
+    }
+}
+
+impl std::error::Error for DemoError {}
+
+impl RunningEmulator {
+    /// Creates the demo resources (see [`Demo`]) through the SDK, signed with the first key pair.
+    pub async fn seed_demo(&self) -> Result<Demo, DemoError> {
+        let config = self.config_builder().credentials(self.aksk_credentials()).build().map_err(DemoError)?;
+        let client = Client::from_config(&config).map_err(DemoError)?;
+        let mut demo = Demo { project_id: DEMO_PROJECT.to_string(), jobs: Vec::new() };
+        for (name, steps, what) in DEMO_JOBS {
+            let body = crate::fixtures::build_job(DEMO_PROJECT, name, steps, Vec::new());
+            let response = client.create_build_job().body(body).call().await.map_err(DemoError)?;
+            if let Some(id) = response.result.and_then(|r| r.job_id) {
+                demo.jobs.push((id, name.to_string(), what.to_string()));
+            }
+        }
+        Ok(demo)
+    }
+
+    /// What to tell a newcomer: the endpoint, the credentials, the demo resources, and the
+    /// environment that points the SDK (`Config::from_env`), the `codearts` CLI and the vendor's
+    /// own SDKs at this emulator (they all read `HUAWEICLOUD_SDK_*`).
+    pub fn instructions(&self, demo: &Demo) -> String {
+        let url = self.base_url();
+        let region = DEFAULT_IAM_PROJECT_NAME;
+        let mut text = format!(
+            "CodeArts emulator (Build, Check, Pipeline and IAM) listening on {url} (loopback only; Ctrl-C stops it)\n\
+             \x20 IAM project: {region} ({})\n\
+             \x20 AK/SK: {DEFAULT_AK} / {DEFAULT_SK}; password login: domain demo, user demo, password demo-password\n",
+            self.iam_project_id()
+        );
+        if !demo.jobs.is_empty() {
+            text += &format!("\nDemo CodeArts project {}:\n", demo.project_id);
+            let width = demo.jobs.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+            for (id, name, what) in &demo.jobs {
+                text += &format!("  build job {id}  {name:width$}  {what}\n");
+            }
+        }
+        text += "\nIn another shell, point the codearts CLI and SDK (or a vendor SDK) at it:\n";
+        text += &format!("  export HUAWEICLOUD_SDK_REGION={region}\n");
+        for service in [Service::Build, Service::Check, Service::Pipeline] {
+            text += &format!("  export {}={url}\n", service.env_override_var(region));
+        }
+        text += &format!("  export HUAWEICLOUD_SDK_IAM_ENDPOINT={url}\n");
+        text += &format!("  export HUAWEICLOUD_SDK_AK={DEFAULT_AK} HUAWEICLOUD_SDK_SK={DEFAULT_SK}\n");
+        text += &format!("  export HUAWEICLOUD_SDK_PROJECT_ID={}\n", self.iam_project_id());
+        if !demo.project_id.is_empty() {
+            text += &format!("  export CODEARTS_PROJECT_ID={}\n", demo.project_id);
+        }
+        text += "  codearts build jobs list\n";
+        if let Some((id, _, _)) = demo.jobs.first() {
+            text += &format!("  codearts build run {id} --follow\n");
+        }
+        text
+    }
+}
