@@ -27,10 +27,27 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Endpoint of CodeArts Build and Check instead of the region's, e.g. the emulator's
-    /// http://127.0.0.1:8937 (plain http only on loopback).
+    /// One endpoint for every service and IAM (the emulator's case, e.g. http://127.0.0.1:8937;
+    /// plain http only on loopback). Against the cloud, give each service its own below, or use the
+    /// region with the vendor's HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> variables.
     #[arg(long, global = true, value_name = "URL", env = "CODEARTS_ENDPOINT")]
     pub endpoint: Option<String>,
+
+    /// Endpoint of CodeArts Build instead of the region's.
+    #[arg(long, global = true, value_name = "URL", env = "CODEARTS_BUILD_ENDPOINT")]
+    pub build_endpoint: Option<String>,
+
+    /// Endpoint of CodeArts Check instead of the region's.
+    #[arg(long, global = true, value_name = "URL", env = "CODEARTS_CHECK_ENDPOINT")]
+    pub check_endpoint: Option<String>,
+
+    /// Endpoint of CodeArts Pipeline instead of the region's.
+    #[arg(long, global = true, value_name = "URL", env = "CODEARTS_PIPELINE_ENDPOINT")]
+    pub pipeline_endpoint: Option<String>,
+
+    /// Endpoint of IAM (tokens, project IDs) instead of the region's.
+    #[arg(long, global = true, value_name = "URL", env = "CODEARTS_IAM_ENDPOINT")]
+    pub iam_endpoint: Option<String>,
 
     /// Read credentials from section [NAME] of the profile file (~/.huaweicloud/credentials or
     /// HUAWEICLOUD_SDK_CREDENTIALS_FILE) instead of [basic]; credentials in the environment are
@@ -64,8 +81,8 @@ pub enum Command {
     /// CodeArts Check: code-check tasks.
     #[command(subcommand)]
     Check(CheckCommand),
-    /// Run the embedded CodeArts Build emulator on a loopback port until Ctrl-C.
-    #[cfg(feature = "emulator")]
+    /// Run the CodeArts emulator (Build, Check, Pipeline, IAM) on a loopback port, with the demo
+    /// resources, until Ctrl-C.
     Emulator(EmulatorArgs),
 }
 
@@ -206,18 +223,17 @@ pub enum CheckCommand {
     },
 }
 
-#[cfg(feature = "emulator")]
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Loopback port to listen on (0 picks a free one).
-    #[arg(long, default_value_t = codearts::emulator::DEFAULT_PORT)]
+    #[arg(long, default_value_t = codearts_emulator::DEFAULT_PORT)]
     pub port: u16,
     /// How long each build step takes.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "500ms")]
     pub step: Duration,
-    /// Start without the demo project's jobs.
-    #[arg(long)]
-    pub no_demo_jobs: bool,
+    /// Start empty, without the demo resources.
+    #[arg(long, alias = "no-demo-jobs")]
+    pub no_demo: bool,
 }
 
 /// `NAME=VALUE` (the value may contain `=`).

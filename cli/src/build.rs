@@ -8,7 +8,6 @@ use std::time::Duration;
 use codearts::CallExt;
 use codearts::build::{Client, types};
 use codearts::logs::{FollowOptions, download_build_log, download_step_log, follow_build_log};
-use codearts::paginate;
 use codearts::wait::{BuildOutcome, StartedBuild, WaitOptions, start_build};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -48,7 +47,8 @@ pub async fn run(global: &GlobalArgs, out: &Output, command: BuildCommand) -> Re
 
 async fn jobs_list(client: &Client, out: &Output, project: &str, page_size: u32) -> Result<(), CliError> {
     let spinner = out.spinner(format!("listing the build jobs of project {project}"));
-    let mut items = pin!(paginate::items(paginate::jobs_by_project(client, project, page_size)));
+    let listing = client.show_job_list_by_project_id().project_id(project);
+    let mut items = pin!(listing.into_paginator().page_size(page_size).items());
     let mut jobs = Vec::new();
     while let Some(job) = items.next().await {
         jobs.push(job?);
@@ -99,7 +99,8 @@ async fn job_show(client: &Client, out: &Output, job: &str, all_parameters: bool
         .parameters
         .iter()
         .map(|p| {
-            let value = p.params.iter().find(|q| q.name.as_deref() == Some("value")).and_then(|q| q.value.as_deref());
+            let value =
+                p.params.iter().flatten().find(|q| q.name.as_deref() == Some("value")).and_then(|q| q.value.as_deref());
             format!("{}={}", cell(p.name.as_deref()), value.unwrap_or(""))
         })
         .collect();
@@ -148,9 +149,15 @@ struct BuildReport {
 }
 
 async fn run_job(client: &Client, out: &Output, args: RunArgs) -> Result<(), CliError> {
-    let parameter =
-        args.params.into_iter().map(|(name, value)| types::RunJobParameterItem { name, value }).collect::<Vec<_>>();
-    let body = types::RunJobRequestBody { job_id: args.job.clone(), parameter, scm: None };
+    let parameter = args
+        .params
+        .into_iter()
+        .map(|(name, value)| types::RunJobParameterItem::builder().name(name).value(value))
+        .map(types::RunJobParameterItem::try_from)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Unexpected(e.to_string()))?;
+    let body = types::RunJobRequestBody::builder().job_id(args.job.clone()).parameter(parameter);
+    let body = types::RunJobRequestBody::try_from(body).map_err(|e| CliError::Unexpected(e.to_string()))?;
     let started = start_build(client, body).await?;
     let label = format!("build #{} of job {}", started.build_no, started.job_id);
 
@@ -365,7 +372,8 @@ async fn stop(client: &Client, out: &Output, job: &str, build_no: i32) -> Result
 
 async fn history(client: &Client, out: &Output, args: HistoryArgs) -> Result<(), CliError> {
     let page_size = args.limit.min(100);
-    let records = paginate::items(paginate::history(client, &args.job, args.days, page_size));
+    let records =
+        client.show_list_history().job_id(&args.job).interval(args.days).into_paginator().page_size(page_size).items();
     let mut records = pin!(records.take(args.limit as usize));
     let mut all = Vec::new();
     while let Some(record) = records.next().await {
@@ -473,7 +481,8 @@ async fn record_id(client: &Client, job: &str, build_no: i32) -> Result<String, 
 
 /// The number of the job's latest build in the last 30 days (history is newest first).
 async fn latest_build(client: &Client, job: &str) -> Result<i32, CliError> {
-    let mut records = pin!(paginate::items(paginate::history(client, job, LATEST_BUILD_DAYS, 1)));
+    let history = client.show_list_history().job_id(job).interval(LATEST_BUILD_DAYS);
+    let mut records = pin!(history.into_paginator().page_size(1).items());
     match records.next().await {
         Some(record) => record?.build_number.ok_or_else(|| {
             CliError::Unexpected(format!(
@@ -491,7 +500,7 @@ mod tests {
     use super::*;
 
     fn step(name: &str, status: &str) -> types::HistoryBuildStep {
-        types::HistoryBuildStep { name: Some(name.into()), status: Some(status.into()), build_time: None }
+        types::HistoryBuildStep::builder().name(name.to_string()).status(status.to_string()).try_into().unwrap()
     }
 
     #[test]

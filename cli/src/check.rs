@@ -18,7 +18,11 @@ pub async fn run(global: &GlobalArgs, out: &Output, command: CheckCommand) -> Re
     match command {
         CheckCommand::Run { task, git_url, git_branch, username } => {
             let access_token = std::env::var(ACCESS_TOKEN_VAR).ok().filter(|t| !t.is_empty());
-            let body = types::RunTaskRequestBody { access_token, git_branch, git_url, username };
+            let body = types::RunTaskRequestBody::builder()
+                .access_token(access_token)
+                .git_branch(git_branch)
+                .git_url(git_url)
+                .username(username);
             let response = client.run_task().task_id(&task).body(body).call().await?;
             if out.is_json() {
                 return out.json(&response);

@@ -47,8 +47,18 @@ pub fn load(global: &GlobalArgs) -> Result<Config, CliError> {
     if let Some(iam) = resolved.iam_endpoint {
         builder = builder.endpoint(Service::Iam, iam);
     }
-    if let Some(url) = &global.endpoint {
-        builder = builder.endpoint(Service::Build, url).endpoint(Service::Check, url);
+    // `--endpoint`: every service at one URL (the emulator); then each service's own, which win.
+    let one = |service| global.endpoint.clone().map(|url| (service, url));
+    let own = [
+        (Service::Build, &global.build_endpoint),
+        (Service::Check, &global.check_endpoint),
+        (Service::Pipeline, &global.pipeline_endpoint),
+        (Service::Iam, &global.iam_endpoint),
+    ];
+    for (service, url) in
+        Service::ALL.into_iter().filter_map(one).chain(own.iter().filter_map(|(s, u)| Some((*s, (*u).clone()?))))
+    {
+        builder = builder.endpoint(service, url);
     }
     Ok(builder.build()?)
 }

@@ -1,7 +1,7 @@
-//! `codearts`: the command line for CodeArts Build and Check (feature `cli`).
+//! `codearts`: the command line for CodeArts Build, Check and Pipeline (crate `codearts-cli`).
 //!
 //! ```text
-//! cargo run --features cli --bin codearts -- build run f9d6c8466d614a9788e9a0acf6c15f46 --follow
+//! cargo run -p codearts-cli -- build run f9d6c8466d614a9788e9a0acf6c15f46 --follow
 //! ```
 //!
 //! Hand-written on top of the SDK and kept apart from the generated code: every call goes through
@@ -14,7 +14,6 @@ mod args;
 mod build;
 mod check;
 mod config;
-#[cfg(feature = "emulator")]
 mod emulator;
 mod error;
 mod output;
@@ -47,7 +46,6 @@ async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
     match cli.command {
         Command::Build(command) => build::run(&cli.global, out, command).await,
         Command::Check(command) => check::run(&cli.global, out, command).await,
-        #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args).await,
     }
 }
