@@ -54,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Starting a build is never resent once it may have reached the server, whatever the policy:
     //    on an ambiguous failure, look at the job's history before running it again.
-    let body = RunJobRequestBody { job_id: missing.into(), parameter: vec![], scm: None };
+    let body = RunJobRequestBody::builder().job_id(missing);
     match client.run_job().body(body).call().await {
         Ok(run) => println!("started {:?}", run.actual_build_number),
         Err(e) if e.is_retryable() => println!("may or may not have started; check the history: {e}"),

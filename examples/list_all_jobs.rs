@@ -8,7 +8,6 @@
 mod common;
 
 use codearts::build::types::RunJobRequestBody;
-use codearts::paginate;
 use codearts::wait::{WaitOptions, run_and_wait};
 use futures::StreamExt;
 use std::time::Duration;
@@ -27,7 +26,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Items across pages of 3 (a small page size, to show the page boundaries).
     println!("jobs of project {}:", session.project);
-    let mut pages = std::pin::pin!(paginate::jobs_by_project(client, session.project.clone(), 3));
+    let listing = client.show_job_list_by_project_id().project_id(&session.project);
+    let mut pages = std::pin::pin!(listing.into_paginator().page_size(3).pages());
     let mut page_no = 0;
     while let Some(page) = pages.next().await {
         let page = page?;
@@ -51,12 +51,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             max_interval: Duration::from_millis(200),
         };
         for _ in 0..4 {
-            let body = RunJobRequestBody { job_id: job_id.clone(), parameter: vec![], scm: None };
+            let body = RunJobRequestBody::builder().job_id(&job_id);
             run_and_wait(client, body, quick.clone()).await?.outcome?;
         }
     }
     println!("builds of job {job_id} in the last 7 days:");
-    let mut records = std::pin::pin!(paginate::items(paginate::history(client, job_id.clone(), 7, 2)));
+    let history = client.show_list_history().job_id(&job_id).interval(7);
+    let mut records = std::pin::pin!(history.into_paginator().page_size(2).items());
     while let Some(record) = records.next().await {
         let record = record?;
         println!("  #{} {}", record.build_number.unwrap_or(0), record.result.as_deref().unwrap_or("?"));

@@ -37,11 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4.6 RunJob: starts a build; never resent once it may have reached the server.
     let run = client
         .run_job()
-        .body(types::RunJobRequestBody {
-            job_id: job_id.clone(),
-            parameter: vec![types::RunJobParameterItem { name: "releaseVersion".into(), value: "1.0.1".into() }],
-            scm: None,
-        })
+        .body_map(|b| b.job_id(&job_id).parameter(vec![types::RunJobParameterItem::new("releaseVersion", "1.0.1")]))
         .call()
         .await?;
     let build_no: i32 = run.actual_build_number.as_deref().unwrap_or("1").parse()?;

@@ -20,11 +20,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => common::create_job(&session, "run-and-wait-example").await?,
     };
 
-    let body = RunJobRequestBody {
-        job_id: job_id.clone(),
-        parameter: vec![RunJobParameterItem { name: "releaseVersion".into(), value: "1.0.2".into() }],
-        scm: None,
-    };
+    // Generated types are built through their builders (or `new` with their required fields), so
+    // that fields the vendor adds later break no caller.
+    let body = RunJobRequestBody::builder()
+        .job_id(job_id.clone())
+        .parameter(vec![RunJobParameterItem::new("releaseVersion", "1.0.2")]);
     // Poll every 0.5–2 s (jittered, doubling) for at most 10 minutes.
     let options = WaitOptions {
         max_wait: Duration::from_secs(600),

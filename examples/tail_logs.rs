@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [job, build_no] => (job.clone(), build_no.parse()?),
         _ => {
             let job_id = common::create_job(&session, "tail-logs-example").await?;
-            let body = RunJobRequestBody { job_id: job_id.clone(), parameter: vec![], scm: None };
+            let body = RunJobRequestBody::builder().job_id(&job_id);
             let build = start_build(client, body).await?;
             (job_id, build.build_no)
         }

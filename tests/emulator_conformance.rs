@@ -6,7 +6,7 @@
 //! `CB.*` error answers validate against `ErrorResponse`. Requests are raw HTTP, so what is checked
 //! is the wire, not what the generated client happens to accept.
 
-#![cfg(feature = "emulator")]
+#![cfg(feature = "build")]
 
 #[path = "../xtask/src/schema.rs"]
 mod schema;
@@ -15,7 +15,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use codearts::emulator::{DEFAULT_KEYSTORE, Emulator, ManualClock, RunningEmulator};
+use codearts_emulator::{DEFAULT_KEYSTORE, Emulator, ManualClock, RunningEmulator};
 use serde_json::{Value, json};
 use support::harness::Spec;
 

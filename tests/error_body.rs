@@ -2,7 +2,14 @@
 
 use std::collections::HashSet;
 
-use codearts::error::{CATALOGUE, ErrorBody, SNIPPET_MAX_CHARS, is_gateway_code, lookup, parse};
+use codearts::error::{ErrorBody, KnownError, SNIPPET_MAX_CHARS, is_gateway_code, parse};
+
+/// CodeArts Build's catalogue, as its spec declares it (`x-codearts-error-codes`).
+const CATALOGUE: &[KnownError] = codearts::build::operations::ERROR_CODES;
+
+fn lookup(code: &str) -> Option<&'static KnownError> {
+    codearts::build::operations::SERVICE.error_code(code)
+}
 
 const JSON: Option<&str> = Some("application/json;charset=UTF-8");
 
@@ -281,7 +288,16 @@ fn arbitrary_bytes_never_panic_and_respect_the_invariants() {
     }
 }
 
-// --- the catalogue -----------------------------------------------------------------------------
+// --- the catalogues ----------------------------------------------------------------------------
+
+#[test]
+fn each_service_has_its_own_catalogue() {
+    // Check's codes are not Build's: a Build code looked up in Check's catalogue is unknown.
+    assert!(codearts::check::operations::SERVICE.error_code("CB.00060100").is_none());
+    for known in codearts::check::operations::ERROR_CODES {
+        assert!(lookup(known.code).is_none(), "{} is Check's", known.code);
+    }
+}
 
 #[test]
 fn catalogue_lists_the_documented_codes() {

@@ -1,7 +1,7 @@
 //! The compiled examples run against the embedded emulator and do what their docs say. `cargo test`
 //! builds `examples/` before the integration tests, next to this test's own binary.
 
-#![cfg(feature = "emulator")]
+#![cfg(feature = "build")]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,17 +1,17 @@
 //! The emulator's fault-injection layer against a tiny router of its own, on 127.0.0.1: what a raw
 //! TCP client, reqwest and the SDK each see for every knob, and that the knobs count, match path
 //! prefixes and change while the server runs.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "build")]
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use codearts::build::{Client, types};
-use codearts::emulator::faults::{self, Fault, FaultKind, Faults, GARBAGE_JSON};
 use codearts::region::Service;
 use codearts::retry::RetryPolicy;
 use codearts::{CallExt, Config, ErrorKind};
+use codearts_emulator::faults::{self, Fault, FaultKind, Faults, GARBAGE_JSON};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -109,8 +109,8 @@ fn sdk(base: &str, max_attempts: u32) -> Client {
     Client::from_config(&config).unwrap()
 }
 
-fn run_body() -> types::RunJobRequestBody {
-    types::RunJobRequestBody { job_id: JOB.into(), parameter: vec![], scm: None }
+fn run_body() -> types::builder::RunJobRequestBody {
+    types::RunJobRequestBody::builder().job_id(JOB)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ async fn a_fault_with_count_zero_is_not_queued() {
 async fn faults_wrap_the_emulator() {
     let injected = Faults::new();
     let layer_faults = injected.clone();
-    let emulator = codearts::emulator::Emulator::builder()
+    let emulator = codearts_emulator::Emulator::builder()
         .start_with(move |router| faults::layer(router, layer_faults))
         .await
         .unwrap();
@@ -390,7 +390,7 @@ async fn faults_wrap_the_emulator() {
     assert_eq!(injected.injected(), 2);
 
     injected.inject(Fault::drop_connection(1).on_path("/v3/jobs/build"));
-    let body = types::RunJobRequestBody { job_id: job.into(), parameter: vec![], scm: None };
+    let body = types::RunJobRequestBody::builder().job_id(job);
     let err = client.run_job().body(body).call().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert_eq!(err.attempts(), 1, "RunJob is never resent once it may have reached the server");

@@ -534,7 +534,7 @@ proptest! {
         check_snippet_invariants(&parsed)?;
         // What `.call()` then reports for a documented error status.
         if let Some(code) = &parsed.code {
-            let _ = codearts::error::lookup(code);
+            let _ = codearts::build::operations::SERVICE.error_code(code);
         }
     }
 
@@ -546,7 +546,8 @@ proptest! {
         message in prop::option::of(any::<String>()),
         status in 400u16..600,
     ) {
-        let body = codearts::build::types::ErrorResponse { error_code: code.clone(), error_msg: message.clone() };
+        let body: codearts::build::types::ErrorResponse =
+            codearts::build::types::ErrorResponse::builder().error_code(code.clone()).error_msg(message.clone()).try_into().unwrap();
         let status = reqwest::StatusCode::from_u16(status).expect("a status");
         let value = ResponseValue::new(body, status, reqwest::header::HeaderMap::new());
         let error = codearts::Error::from(codearts::build::Error::ErrorResponse(value));
@@ -966,11 +967,7 @@ proptest! {
                 0 => check_call(&answer, client.show_job_status().job_id("f9d6c8466d614a9788e9a0acf6c15f46").call().await),
                 1 => check_call(&answer, client.list_templates().page("1").call().await),
                 2 => {
-                    let body = codearts::build::types::RunJobRequestBody {
-                        job_id: "f9d6c8466d614a9788e9a0acf6c15f46".into(),
-                        parameter: vec![],
-                        scm: None,
-                    };
+                    let body = codearts::build::types::RunJobRequestBody::builder().job_id("f9d6c8466d614a9788e9a0acf6c15f46");
                     check_call(&answer, client.run_job().body(body).call().await)
                 }
                 _ => {

@@ -2,20 +2,20 @@
 //! following logs (`codearts::logs`) and paginating list operations (`codearts::paginate`).
 //! The waiter's stop and timeout tests run on a manual clock; the others on 20 ms steps.
 
-#![cfg(feature = "emulator")]
+#![cfg(feature = "build")]
 
 mod support;
 
 use std::time::Duration;
 
 use codearts::build::{Client, types};
-use codearts::emulator::faults::{self, Fault, Faults};
-use codearts::emulator::{Emulator, EmulatorBuilder, ManualClock, RunningEmulator};
 use codearts::logs::{FollowOptions, download_build_log, download_step_log, follow_build_log};
 use codearts::paginate;
 use codearts::retry::RetryPolicy;
 use codearts::wait::{BuildOutcome, StartedBuild, WaitOptions, run_and_wait, wait_for_build};
 use codearts::{CallExt, Error};
+use codearts_emulator::faults::{self, Fault, Faults};
+use codearts_emulator::{Emulator, EmulatorBuilder, ManualClock, RunningEmulator};
 use futures::StreamExt;
 use serde_json::json;
 use support::loopback::{Reply, Server};
@@ -70,7 +70,7 @@ async fn manual() -> (RunningEmulator, Client, ManualClock) {
 }
 
 fn job_body(name: &str, steps: &[&str]) -> types::CreateBuildJobRequestBody {
-    support::jobs::job_body(PROJECT, name, steps, json!([]))
+    codearts_emulator::fixtures::build_job(PROJECT, name, steps, Vec::new())
 }
 
 async fn create_job(client: &Client, name: &str, steps: &[&str]) -> String {
@@ -80,7 +80,7 @@ async fn create_job(client: &Client, name: &str, steps: &[&str]) -> String {
 
 /// Runs the job; returns its build number and record ID.
 async fn run(client: &Client, job: &str) -> (i32, String) {
-    let body = types::RunJobRequestBody { job_id: job.into(), parameter: vec![], scm: None };
+    let body = types::RunJobRequestBody::builder().job_id(job);
     let started = client.run_job().body(body).call().await.expect("the job runs");
     let build_no: i32 = started.actual_build_number.expect("a build number").parse().unwrap();
     let record = client.show_record_detail().job_id(job).build_no(build_no).call().await.unwrap();
@@ -239,8 +239,8 @@ async fn follower_gives_up_after_consecutive_errors() {
 
 // --- run and wait ------------------------------------------------------------------------------
 
-fn run_body(job: &str) -> types::RunJobRequestBody {
-    types::RunJobRequestBody { job_id: job.into(), parameter: vec![], scm: None }
+fn run_body(job: &str) -> types::builder::RunJobRequestBody {
+    types::RunJobRequestBody::builder().job_id(job)
 }
 
 #[tokio::test]
@@ -301,16 +301,19 @@ async fn jobs_paginate_across_page_boundaries() {
     for i in 0..7 {
         create_job(&client, &format!("page-job-{i}"), &["Build"]).await;
     }
-    let pages: Vec<_> = paginate::jobs_by_project(&client, PROJECT, 3).collect().await;
+    let pages: Vec<_> =
+        client.show_job_list_by_project_id().project_id(PROJECT).into_paginator().page_size(3).pages().collect().await;
     let sizes: Vec<usize> = pages.iter().map(|p| p.as_ref().unwrap().items.len()).collect();
     assert_eq!(sizes, vec![3, 3, 1]);
-    let names: Vec<String> = paginate::items(paginate::jobs_by_project(&client, PROJECT, 3))
-        .map(|j| j.unwrap().job_name.unwrap())
-        .collect()
-        .await;
+    let names: Vec<String> =
+        paginate::items(client.show_job_list_by_project_id().project_id(PROJECT).into_paginator().page_size(3).pages())
+            .map(|j| j.unwrap().job_name.unwrap())
+            .collect()
+            .await;
     assert_eq!(names, (0..7).map(|i| format!("page-job-{i}")).collect::<Vec<_>>());
     // Exactly one page of seven: the total stops it without requesting an empty page.
-    let pages: Vec<_> = paginate::jobs_by_project(&client, PROJECT, 7).collect().await;
+    let pages: Vec<_> =
+        client.show_job_list_by_project_id().project_id(PROJECT).into_paginator().page_size(7).pages().collect().await;
     assert_eq!(pages.len(), 1);
 }
 
@@ -322,8 +325,16 @@ async fn history_paginates() {
         run(&client, &job).await;
         clock.advance(SLOW_STEP * 5);
     }
-    let records: Vec<types::JobHistoryRecord> =
-        paginate::items(paginate::history(&client, &job, 7, 2)).map(|r| r.unwrap()).collect().await;
+    let records: Vec<types::JobHistoryRecord> = client
+        .show_list_history()
+        .job_id(&job)
+        .interval(7)
+        .into_paginator()
+        .page_size(2)
+        .items()
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
     assert_eq!(records.len(), 5);
     let numbers: Vec<_> = records.iter().map(|r| r.build_number).collect();
     let mut unique = numbers.clone();
@@ -352,7 +363,7 @@ async fn templates_paginate() {
         .unwrap();
         client.create_templates().body(body).call().await.unwrap();
     }
-    let pages: Vec<_> = paginate::templates(&client, 2).collect().await;
+    let pages: Vec<_> = client.list_templates().into_paginator().page_size(2).pages().collect().await;
     let sizes: Vec<usize> = pages.iter().map(|p| p.as_ref().unwrap().items.len()).collect();
     assert_eq!(sizes, vec![2, 2, 1]);
 }

@@ -1,65 +1,176 @@
-//! The paginators against the spec's `x-codearts-pagination` declarations: for every declared
-//! operation, a loopback server pages exactly as the declaration says (page parameter, first page
-//! number, size parameter, items and total paths), and the SDK's helper must walk it across page
-//! boundaries to the last item without skipping, repeating or overshooting. A declared operation
-//! with no helper fails here, so the spec and `codearts::paginate` cannot drift apart.
+//! The generated paginators against the specs' `x-codearts-pagination` declarations: for every
+//! declared operation of every service (`codearts::<service>::operations::PAGINATED`, generated
+//! from the same declarations), a loopback server pages exactly as the declaration says (the page
+//! position in the query or the JSON body, a page number from 0 or 1 or an item offset, the size,
+//! the dotted paths of the items and the total), and the paginator must walk it across page
+//! boundaries to the last item without skipping, repeating or overshooting. Nothing here is written
+//! per operation: the other parameters come from each operation's example request line.
 
-#![cfg(feature = "build")]
+#![cfg(all(feature = "build", feature = "check"))]
 
 mod support;
 
-use codearts::build::Client;
-use codearts::paginate::{self, Page};
+use codearts::paginate::{ByName, PageKind};
 use codearts::region::Service;
 use codearts::{Config, Error};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use support::loopback::{Recorded, Reply, Server};
 
-fn query_pairs(r: &Recorded) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
-}
-
-const JOB: &str = "f9d6c8466d614a9788e9a0acf6c15f46";
-const PROJECT: &str = "6ecbc5bac7c8442fb3d2563d53c13582";
-
-/// One operation's declaration, read from the spec.
+/// One operation's declaration and what the test needs of its spec.
 #[derive(Debug, Clone)]
 struct Declared {
     operation: String,
-    path: String,
     page: String,
+    kind: PageKind,
     first_page: u64,
     size: String,
     items: String,
     total: Option<String>,
+    /// An item of the list as the spec's schema has it, and the field that tells items apart.
+    item: Value,
+    marker: Marker,
+    /// The example request line's path and query values, by parameter name.
+    args: Vec<(String, String)>,
 }
 
-fn declarations() -> Vec<Declared> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/codearts-build.yaml")).unwrap();
-    let spec: Value = serde_norway::from_str(&text).unwrap();
+#[derive(Debug, Clone)]
+enum Marker {
+    /// Items are objects; this string field tells them apart.
+    Field(String),
+    /// Items are objects; this integer field tells them apart.
+    Number(String),
+    /// Items are strings.
+    Itself,
+}
+
+fn spec(file: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{}/spec/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    codearts_codegen::spec::resolve(spec, node)
+}
+
+/// The example request line's values, by parameter name.
+fn example_args(op: &Value, template: &str) -> Vec<(String, String)> {
+    let Some(line) = op.pointer("/x-codearts-reference/example-request").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let url = line.split_whitespace().find(|w| w.contains("://")).unwrap_or_default().replace("{endpoint}", "x");
+    let Ok(url) = url::Url::parse(&url) else { return Vec::new() };
+    let mut out: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let actual: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
+    let wanted: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    if actual.len() == wanted.len() {
+        for (t, a) in wanted.iter().zip(&actual) {
+            if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                out.push((name.to_string(), percent_encoding::percent_decode_str(a).decode_utf8_lossy().into_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn declarations(file: &str) -> Vec<Declared> {
+    let spec = spec(file);
     let mut out = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for op in item.as_object().unwrap().values() {
-            let Some(d) = op.get("x-codearts-pagination") else { continue };
-            let text = |k: &str| d[k].as_str().unwrap().to_string();
+            let Some(decl) = codearts_codegen::spec::Pagination::of(op) else { continue };
+            let decl = decl.unwrap();
+            let body = codearts_codegen::spec::json_media(op.pointer("/responses/200/content").unwrap()).unwrap();
+            let items = codearts_codegen::spec::walk(&spec, body, &decl.items).unwrap();
+            let schema = resolve(&spec, &items["items"]);
+            let property = |ty: &str| {
+                schema.get("properties").and_then(Value::as_object).and_then(|props| {
+                    props.iter().find(|(_, s)| resolve(&spec, s).get("type").and_then(Value::as_str) == Some(ty))
+                })
+            };
+            let (item, marker) = if schema.get("type").and_then(Value::as_str) == Some("string") {
+                (json!(""), Marker::Itself)
+            } else if let Some((name, _)) = property("string") {
+                (json!({}), Marker::Field(name.clone()))
+            } else if let Some((name, _)) = property("integer") {
+                (json!({}), Marker::Number(name.clone()))
+            } else {
+                panic!("{}: the items have no string or integer field to tell them apart", op["operationId"])
+            };
             out.push(Declared {
                 operation: op["operationId"].as_str().unwrap().to_string(),
-                path: path.clone(),
-                page: text("page"),
-                first_page: d["first-page"].as_u64().unwrap(),
-                size: text("size"),
-                items: text("items"),
-                total: d.get("total").map(|_| text("total")),
+                page: decl.page,
+                kind: match decl.kind {
+                    codearts_codegen::spec::PageKind::Page => PageKind::Page,
+                    codearts_codegen::spec::PageKind::Offset => PageKind::Offset,
+                },
+                first_page: decl.first_page.unwrap_or(0),
+                size: decl.size,
+                items: decl.items,
+                total: decl.total,
+                item,
+                marker,
+                args: example_args(op, path),
             });
         }
     }
     out
 }
 
-/// Puts `value` at dotted `path` in `doc`.
+impl Declared {
+    /// The `n`th item of the list.
+    fn item(&self, n: u64) -> Value {
+        match &self.marker {
+            Marker::Itself => json!(format!("item-{n}")),
+            Marker::Field(f) => {
+                let mut v = self.item.clone();
+                v[f] = json!(format!("item-{n}"));
+                v
+            }
+            Marker::Number(f) => {
+                let mut v = self.item.clone();
+                v[f] = json!(n);
+                v
+            }
+        }
+    }
+
+    fn id_of(&self, item: &Value) -> String {
+        match &self.marker {
+            Marker::Itself => item.as_str().unwrap_or_default().to_string(),
+            Marker::Field(f) => item[f].as_str().unwrap_or_default().to_string(),
+            Marker::Number(f) => format!("item-{}", item[f]),
+        }
+    }
+
+    fn expected(&self, count: u64) -> Vec<String> {
+        (0..count).map(|n| self.id_of(&self.item(n))).collect()
+    }
+
+    /// The page position and size a request carries, where the declaration puts them.
+    fn position(&self, r: &Recorded) -> Option<(u64, u64)> {
+        let query: Vec<(String, String)> =
+            url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes()).into_owned().collect();
+        let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        let get = |key: &str| match key.strip_prefix("body.") {
+            Some(field) => match &body[field] {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.parse().ok(),
+                _ => None,
+            },
+            None => query.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()),
+        };
+        Some((get(&self.page)?, get(&self.size)?))
+    }
+}
+
+/// Puts `value` at dotted `path` in `doc` (`''`: `doc` becomes `value`).
 fn put(doc: &mut Value, path: &str, value: Value) {
+    if path.is_empty() {
+        *doc = value;
+        return;
+    }
     let mut node = doc;
     let mut parts = path.split('.').peekable();
     while let Some(part) = parts.next() {
@@ -71,16 +182,6 @@ fn put(doc: &mut Value, path: &str, value: Value) {
     }
 }
 
-/// One distinct item of each operation's list, recognisable by `n`.
-fn item(operation: &str, n: u64) -> Value {
-    match operation {
-        "ShowListHistory" | "ShowListPeriodHistory" => json!({ "record_id": format!("record-{n}"), "build_number": n }),
-        "ShowJobListByProjectId" => json!({ "id": format!("job-{n}"), "job_name": format!("job {n}") }),
-        "ListTemplates" => json!({ "id": format!("template-{n}"), "name": format!("template {n}") }),
-        other => panic!("add an item shape for {other}"),
-    }
-}
-
 /// Which of the declared behaviours the server keeps to.
 #[derive(Clone, Copy)]
 enum Behaviour {
@@ -88,7 +189,7 @@ enum Behaviour {
     Honest,
     /// Pages as declared but never reports a total (the client must stop on a short page).
     NoTotal,
-    /// Ignores the page parameter and always answers the first page.
+    /// Ignores the page position and always answers the first page.
     Repeats,
 }
 
@@ -96,19 +197,19 @@ enum Behaviour {
 async fn serve(decl: &Declared, count: u64, behaviour: Behaviour) -> Server {
     let decl = decl.clone();
     Server::start(move |req: &Recorded, _| {
-        let query: Vec<(String, String)> = query_pairs(req);
-        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let (Some(page), Some(size)) = (get(&decl.page), get(&decl.size)) else {
-            return Reply::error(400, "CB.00060001", "paging parameters missing");
+        let Some((position, size)) = decl.position(req) else {
+            return Reply::error(400, "TEST.400", "paging parameters missing or not numbers");
         };
-        let (Ok(page), Ok(size)) = (page.parse::<u64>(), size.parse::<u64>()) else {
-            return Reply::error(400, "CB.00060001", "paging parameters not numbers");
-        };
-        let Some(index) = page.checked_sub(decl.first_page) else {
-            return Reply::error(400, "CB.00060001", "page before the first page");
+        let index = match decl.kind {
+            PageKind::Page => match position.checked_sub(decl.first_page) {
+                Some(index) => index,
+                None => return Reply::error(400, "TEST.400", "page before the first page"),
+            },
+            PageKind::Offset if size > 0 && position % size == 0 => position / size,
+            PageKind::Offset => return Reply::error(400, "TEST.400", "offset not at a page boundary"),
         };
         let index = if matches!(behaviour, Behaviour::Repeats) { 0 } else { index };
-        let items: Vec<Value> = (index * size..count).take(size as usize).map(|n| item(&decl.operation, n)).collect();
+        let items: Vec<Value> = (index * size..count).take(size as usize).map(|n| decl.item(n)).collect();
         let mut body = json!({});
         put(&mut body, &decl.items, Value::Array(items));
         if let (Some(total), false) = (&decl.total, matches!(behaviour, Behaviour::NoTotal)) {
@@ -119,96 +220,108 @@ async fn serve(decl: &Declared, count: u64, behaviour: Behaviour) -> Server {
     .await
 }
 
-fn client(base: &str) -> Client {
-    let config = Config::builder()
+fn config(base: &str) -> Config {
+    Config::builder()
         .endpoint(Service::Build, base)
+        .endpoint(Service::Check, base)
         .credentials(codearts::credentials::Credentials::Token(SecretString::from("test-token".to_string())))
         .build()
-        .unwrap();
-    Client::from_config(&config).unwrap()
+        .unwrap()
 }
 
-/// The identifiers of every item the operation's paginator yields, or the first error.
-async fn walk(client: &Client, operation: &str, page_size: u32) -> Result<Vec<String>, Error> {
-    async fn ids<T, S>(pages: S, id: impl Fn(T) -> Option<String>) -> Result<Vec<String>, Error>
-    where
-        S: Stream<Item = Result<Page<T>, Error>>,
-    {
-        let mut items = std::pin::pin!(paginate::items(pages));
-        let mut out = Vec::new();
-        while let Some(item) = items.next().await {
-            out.push(id(item?).unwrap_or_default());
+/// A value of the documented format for parameters whose example value is missing or malformed.
+fn fallback(name: &str) -> Option<String> {
+    match name {
+        "record_id" | "build_project_id" | "build_flow_record_id" => {
+            Some("2cc26382-b2cb-4234-8eb0-b37d362f4d4c".into())
         }
-        Ok(out)
-    }
-    match operation {
-        "ShowListHistory" => ids(paginate::history(client, JOB, 30, page_size), |r| r.record_id).await,
-        "ShowListPeriodHistory" => {
-            ids(paginate::period_history(client, JOB, "2021-01-04", "2021-01-14", page_size), |r| r.record_id).await
-        }
-        "ShowJobListByProjectId" => ids(paginate::jobs_by_project(client, PROJECT, page_size), |j| j.id).await,
-        "ListTemplates" => ids(paginate::templates(client, page_size), |t| t.id).await,
-        other => panic!("{other} declares x-codearts-pagination but codearts::paginate has no helper for it"),
+        n if n.ends_with("_id") || n == "id" => Some("0123456789abcdef0123456789abcdef".into()),
+        _ => None,
     }
 }
 
-fn expected_ids(operation: &str, count: u64) -> Vec<String> {
-    let key = if operation.contains("History") { "record_id" } else { "id" };
-    (0..count).map(|n| item(operation, n)[key].as_str().unwrap().to_string()).collect()
-}
-
-#[test]
-fn every_list_operation_of_the_spec_declares_pagination() {
-    let declared: Vec<String> = declarations().into_iter().map(|d| d.operation).collect();
-    for op in ["ShowListHistory", "ShowListPeriodHistory", "ShowJobListByProjectId", "ListTemplates"] {
-        assert!(declared.contains(&op.to_string()), "{op} is not declared: {declared:?}");
+/// The identifiers of every item the operation's generated paginator yields, or the first error.
+async fn walk<C>(client: &C, by_name: &ByName<C>, decl: &Declared, size: u32) -> Result<Vec<String>, Error> {
+    // A value the example prints as a placeholder (`{job_id}`) is no value.
+    let args = |name: &str| {
+        decl.args
+            .iter()
+            .find(|(n, v)| n == name && !v.starts_with('{'))
+            .map(|(_, v)| v.clone())
+            .or_else(|| fallback(name))
+    };
+    let pages = (by_name.pages)(client, &args, size).unwrap_or_else(|e| panic!("{}: {e}", decl.operation));
+    let mut pages = std::pin::pin!(pages);
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        out.extend(page?.items.iter().map(|i| decl.id_of(i)));
     }
+    Ok(out)
 }
 
-#[tokio::test]
-async fn each_declared_operation_is_walked_across_page_boundaries_exactly_as_declared() {
-    for decl in declarations() {
+/// Every declared operation of one service: its generated table matches the spec, and each one
+/// walks the three servers correctly.
+async fn service<C>(file: &str, table: &[ByName<C>], client: impl Fn(&Config) -> C) {
+    let declared = declarations(file);
+    let names: Vec<&str> = declared.iter().map(|d| d.operation.as_str()).collect();
+    let generated: Vec<&str> = table.iter().map(|b| b.paging.operation).collect();
+    assert_eq!(
+        generated.iter().copied().collect::<std::collections::BTreeSet<_>>(),
+        names.iter().copied().collect(),
+        "{file}: the generated paginators are the declared ones"
+    );
+    for decl in &declared {
+        let by_name = table.iter().find(|b| b.paging.operation == decl.operation).unwrap();
+        assert_eq!(
+            (by_name.paging.kind, by_name.paging.first_page),
+            (decl.kind, decl.first_page),
+            "{}",
+            decl.operation
+        );
+
         // 23 items in pages of 5: four full pages and a short one; the total says stop after it.
-        let server = serve(&decl, 23, Behaviour::Honest).await;
-        let ids = walk(&client(&server.base), &decl.operation, 5).await.unwrap();
-        assert_eq!(ids, expected_ids(&decl.operation, 23), "{}", decl.operation);
+        let server = serve(decl, 23, Behaviour::Honest).await;
+        let ids = walk(&client(&config(&server.base)), by_name, decl, 5).await.unwrap();
+        assert_eq!(ids, decl.expected(23), "{}", decl.operation);
+        let positions: Vec<(u64, u64)> = server.requests().iter().filter_map(|r| decl.position(r)).collect();
+        let expected: Vec<(u64, u64)> = (0..5)
+            .map(|k| match decl.kind {
+                PageKind::Page => (decl.first_page + k, 5),
+                PageKind::Offset => (5 * k, 5),
+            })
+            .collect();
+        assert_eq!(positions, expected, "{}: one request per page, none after the last", decl.operation);
 
-        let requests = server.requests();
-        assert_eq!(requests.len(), 5, "{}: one request per page, none after the last", decl.operation);
-        for (k, r) in requests.iter().enumerate() {
-            let template_prefix = decl.path.split('{').next().unwrap();
-            assert!(r.path.starts_with(template_prefix), "{}: path {}", decl.operation, r.path);
-            let pairs = query_pairs(r);
-            let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-            let page = (decl.first_page + k as u64).to_string();
-            assert_eq!(value(&decl.page), Some(page.as_str()), "{}: request {k}", decl.operation);
-            assert_eq!(value(&decl.size), Some("5"), "{}: request {k}", decl.operation);
-        }
-    }
-}
-
-#[tokio::test]
-async fn without_a_total_the_walk_stops_at_the_short_page_or_the_empty_one() {
-    for decl in declarations() {
-        // 12 items in pages of 4: the last page is full, so only an empty fourth page ends the walk.
-        let server = serve(&decl, 12, Behaviour::NoTotal).await;
-        let ids = walk(&client(&server.base), &decl.operation, 4).await.unwrap();
-        assert_eq!(ids, expected_ids(&decl.operation, 12), "{}", decl.operation);
+        // Without a total: 12 items in pages of 4 end with an empty fourth page; 10 with a short third.
+        let server = serve(decl, 12, Behaviour::NoTotal).await;
+        let ids = walk(&client(&config(&server.base)), by_name, decl, 4).await.unwrap();
+        assert_eq!(ids, decl.expected(12), "{}", decl.operation);
         assert_eq!(server.count(), 4, "{}: three full pages, then one empty page", decl.operation);
-
-        let server = serve(&decl, 10, Behaviour::NoTotal).await;
-        let ids = walk(&client(&server.base), &decl.operation, 4).await.unwrap();
+        let server = serve(decl, 10, Behaviour::NoTotal).await;
+        let ids = walk(&client(&config(&server.base)), by_name, decl, 4).await.unwrap();
         assert_eq!(ids.len(), 10, "{}", decl.operation);
         assert_eq!(server.count(), 3, "{}: the short third page ends the walk", decl.operation);
-    }
-}
 
-#[tokio::test]
-async fn a_server_that_ignores_the_page_parameter_is_an_error_not_an_endless_walk() {
-    for decl in declarations() {
-        let server = serve(&decl, 50, Behaviour::Repeats).await;
-        let err = walk(&client(&server.base), &decl.operation, 5).await.unwrap_err();
+        // A server that ignores the page position: an error, not an endless walk.
+        let server = serve(decl, 50, Behaviour::Repeats).await;
+        let err = walk(&client(&config(&server.base)), by_name, decl, 5).await.unwrap_err();
         assert!(err.to_string().contains("does not advance"), "{}: {err}", decl.operation);
         assert_eq!(server.count(), 2, "{}: the repeat is noticed on the second page", decl.operation);
     }
+}
+
+#[tokio::test]
+async fn every_build_list_operation_pages_as_declared() {
+    service("codearts-build.yaml", codearts::build::operations::PAGINATED, |c| {
+        codearts::build::Client::from_config(c).unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_check_list_operation_pages_as_declared() {
+    service("codearts-check.yaml", codearts::check::operations::PAGINATED, |c| {
+        codearts::check::Client::from_config(c).unwrap()
+    })
+    .await;
 }

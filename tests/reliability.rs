@@ -59,7 +59,7 @@ impl Op {
         match self {
             Op::Get => client.show_job_status().job_id(JOB).call().await.map(|r| assert_eq!(r.result, Some(true))),
             Op::Run => {
-                let body = types::RunJobRequestBody { job_id: JOB.into(), parameter: vec![], scm: None };
+                let body = types::RunJobRequestBody::builder().job_id(JOB);
                 client
                     .run_job()
                     .body(body)

@@ -76,8 +76,8 @@ async fn show_status(client: &Client) -> Result<types::ShowJobStatusResponse, Er
     client.show_job_status().job_id(JOB).call().await
 }
 
-fn run_body() -> types::RunJobRequestBody {
-    types::RunJobRequestBody { job_id: JOB.into(), parameter: vec![], scm: None }
+fn run_body() -> types::builder::RunJobRequestBody {
+    types::RunJobRequestBody::builder().job_id(JOB)
 }
 
 async fn run_job(client: &Client) -> Result<types::RunJobResponse, Error> {

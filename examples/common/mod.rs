@@ -6,7 +6,7 @@
 
 use codearts::Config;
 use codearts::build::{Client, types};
-use codearts::emulator::{Emulator, RunningEmulator};
+use codearts_emulator::{Emulator, RunningEmulator};
 use std::time::Duration;
 
 /// A connected client; keeps the emulator (if any) alive until dropped.

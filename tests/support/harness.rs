@@ -3,8 +3,8 @@
 //! typed response and re-serializes to the same JSON; and that every documented error status decodes
 //! into the error schema.
 
-use super::errata::{self, ExampleRef, Location};
 use super::mock::MockServer;
+use codearts_codegen::errata::{self, ExampleRef, Location};
 use progenitor_client::{ByteStream, Error, ResponseValue};
 use serde::Serialize;
 use serde_json::{Value, json};

@@ -3,9 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod errata;
 pub mod harness;
-pub mod jobs;
 pub mod loopback;
 pub mod mock;
 pub mod raw;

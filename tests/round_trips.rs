@@ -1,0 +1,402 @@
+//! Round trips of every stored example of every spec, found by walking the specs' examples (one
+//! test per example file, plus one per operation that has none): each operation is called through
+//! the generated client by name (`codearts::<service>::operations::CALLABLE`) against a recording
+//! loopback server, with the parameters of its example request line and its request example as the
+//! body, and answered with its examples.
+//!
+//! - a request example: the documented method, path, query, content type and body go out, once;
+//! - a success example: it decodes into the typed answer and re-encodes to the same JSON (errata
+//!   applied); where an erratum follows the table against the example, the example as printed is a
+//!   typed decode error, never a panic;
+//! - an error example (and every documented error status): a service error with that status and
+//!   code;
+//! - a download: the bytes arrive unchanged.
+//!
+//! `cargo test --test round_trips -- --list` names them all.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use codearts::dynamic::{Answer, Callable, Input};
+use codearts::region::Service;
+use codearts_codegen::errata::{self, ExampleRef, Location};
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{Value, json};
+
+mod support;
+use support::harness::{Spec, assert_json_eq};
+use support::mock::MockServer;
+
+/// One service: its spec file, its endpoint, its callable operations.
+struct ServiceUnderTest<C: 'static> {
+    file: &'static str,
+    endpoint: Service,
+    callable: &'static [Callable<C>],
+    client: fn(&codearts::Config) -> C,
+}
+
+/// A value of the documented format for a parameter whose example value is missing or a
+/// placeholder (`{job_id}`).
+fn fallback(name: &str) -> String {
+    match name {
+        "record_id" | "build_project_id" | "build_flow_record_id" => "2cc26382-b2cb-4234-8eb0-b37d362f4d4c".into(),
+        n if n.ends_with("_id") || n == "id" || n == "uuid" => "0123456789abcdef0123456789abcdef".into(),
+        n if n.ends_with("no") || n.ends_with("number") => "1".into(),
+        _ => "1".into(),
+    }
+}
+
+/// The operation's parameters: from its example request line, with every required one the line
+/// lacks (or prints as a placeholder) given a value of its format.
+fn arguments(spec: &Value, op: &Value, template: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let line = op.pointer("/x-codearts-reference/example-request").and_then(Value::as_str).unwrap_or_default();
+    if let Some(url) = line.split_whitespace().find(|w| w.contains("://"))
+        && let Ok(url) = url::Url::parse(&url.replace("{endpoint}", "x"))
+    {
+        {
+            out.extend(url.query_pairs().into_owned());
+            let actual: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
+            let wanted: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+            if actual.len() == wanted.len() {
+                for (t, a) in wanted.iter().zip(&actual) {
+                    if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                        out.push((name.into(), percent_encoding::percent_decode_str(a).decode_utf8_lossy().into()));
+                    }
+                }
+            }
+        }
+    }
+    let params: Vec<&Value> = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| codearts_codegen::spec::resolve(spec, p))
+        .collect();
+    // Only declared parameters, and no placeholder values.
+    out.retain(|(n, v)| !v.starts_with('{') && params.iter().any(|p| p["name"] == json!(n)));
+    for p in params {
+        let name = p["name"].as_str().unwrap_or_default();
+        let required = p["required"] == json!(true);
+        if required && !out.iter().any(|(n, _)| n == name) && matches!(p["in"].as_str(), Some("path" | "query")) {
+            out.push((name.into(), fallback(name)));
+        }
+    }
+    out
+}
+
+/// What one trial does with one operation.
+#[derive(Clone)]
+enum Role {
+    /// Sends the request example (or none), answered with the success example (or `{}`).
+    Request(Option<ExampleRef>),
+    /// Answered with this success example.
+    Response(ExampleRef),
+    /// Answered with this error example, for that status.
+    Error(ExampleRef, u16),
+    /// A download.
+    Download,
+}
+
+/// Removes `null`, empty-object and empty-array members: for an optional field, the vendor's
+/// `null`, `{}` or `[]` and its absence mean the same to a client (answer-only arrays re-encode as
+/// `[]`).
+fn normalize(v: Value) -> Value {
+    let absent = |v: &Value| {
+        v.is_null() || v.as_object().is_some_and(|m| m.is_empty()) || v.as_array().is_some_and(|a| a.is_empty())
+    };
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.into_iter().filter(|(_, v)| !absent(v)).map(|(k, v)| (k, normalize(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(normalize).collect()),
+        v => v,
+    }
+}
+
+struct Case {
+    spec: Arc<Spec>,
+    operation: String,
+    method: String,
+    template: String,
+    content_type: Option<String>,
+    args: Vec<(String, String)>,
+    errors: Vec<u16>,
+}
+
+impl Case {
+    fn input(&self, body: Option<Value>) -> Input {
+        let mut input = self.args.iter().fold(Input::new(), |i, (n, v)| i.arg(n.clone(), v.clone()));
+        input.body = body;
+        input
+    }
+
+    fn decided(&self, ex: &ExampleRef) -> Result<(Value, Option<String>), Failed> {
+        let raw = std::fs::read_to_string(self.spec.dir.join(&ex.file))
+            .map_err(|e| Failed::from(format!("{}: {e}", ex.file)))?;
+        let decided = errata::corrected_example(&self.spec.errata, ex, &raw, &self.spec.dir).map_err(Failed::from)?;
+        let printed: Option<Value> = serde_json::from_str(&raw).ok();
+        let differs = printed.as_ref() != Some(&decided);
+        Ok((decided, differs.then_some(raw)))
+    }
+
+    /// The one request the server received, checked against the operation's method, path, query,
+    /// content type and (when given) body.
+    fn check_request(&self, server: &MockServer, body: Option<&Value>) -> Result<(), Failed> {
+        let requests = server.take_requests();
+        if requests.len() != 1 {
+            return Err(format!("{} requests were sent, not one", requests.len()).into());
+        }
+        let r = &requests[0];
+        if r.method.as_str() != self.method {
+            return Err(format!("method {} is not {}", r.method, self.method).into());
+        }
+        let wanted_path: Vec<String> = self
+            .template
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => self.args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default(),
+                None => s.to_string(),
+            })
+            .collect();
+        let sent_path: Vec<String> = r
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        if sent_path != wanted_path {
+            return Err(format!("path {} is not /{}", r.path, wanted_path.join("/")).into());
+        }
+        let path_names: Vec<&str> =
+            self.template.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+        let mut sent = r.query_pairs();
+        let mut wanted: Vec<(String, String)> =
+            self.args.iter().filter(|(n, _)| !path_names.contains(&n.as_str())).cloned().collect();
+        sent.sort();
+        wanted.sort();
+        if sent != wanted {
+            return Err(format!("query {sent:?} is not {wanted:?}").into());
+        }
+        if let Some(body) = body {
+            let content_type = r.headers.get("content-type").and_then(|v| v.to_str().ok());
+            if content_type != self.content_type.as_deref() {
+                return Err(format!("content type {content_type:?} is not the spec's {:?}", self.content_type).into());
+            }
+            let sent: Value =
+                serde_json::from_slice(&r.body).map_err(|e| Failed::from(format!("the body is not JSON: {e}")))?;
+            std::panic::catch_unwind(|| {
+                assert_json_eq(&normalize(body.clone()), &normalize(sent.clone()), "request body")
+            })
+            .map_err(|_| Failed::from(format!("request body {sent} is not the example {body}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn run<C: Send + Sync + 'static>(
+    service: &ServiceUnderTest<C>,
+    case: &Case,
+    callable: &Callable<C>,
+    role: &Role,
+) -> Result<(), Failed> {
+    let rt =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failed::from(e.to_string()))?;
+    rt.block_on(async {
+        let server = MockServer::start().await;
+        let config = codearts::Config::builder()
+            .endpoint(service.endpoint, &server.base)
+            .retry(codearts::retry::RetryPolicy::none())
+            .build()
+            .map_err(|e| Failed::from(e.to_string()))?;
+        let client = (service.client)(&config);
+        match role {
+            Role::Request(example) => {
+                let body = match example {
+                    Some(ex) => Some(case.decided(ex)?.0),
+                    None => None,
+                };
+                server.respond_json(200, &json!({}));
+                let input = case.input(body.clone());
+                let answer = (callable.call)(&client, &input).await;
+                if let Err(e) = &answer
+                    && e.kind() == codearts::ErrorKind::InvalidInput
+                {
+                    return Err(format!("the client refused its own example: {e}").into());
+                }
+                case.check_request(&server, body.as_ref())
+            }
+            Role::Response(ex) => {
+                let (decided, raw) = case.decided(ex)?;
+                server.respond_json(200, &decided);
+                let body = ex_request_body(case)?;
+                let answer =
+                    (callable.call)(&client, &case.input(body)).await.map_err(|e| Failed::from(format!("{e}")))?;
+                case.check_request(&server, None)?;
+                let Answer::Json(back) = answer else { return Err("a download answered a JSON example".into()) };
+                std::panic::catch_unwind(|| {
+                    assert_json_eq(&normalize(decided.clone()), &normalize(back.clone()), "answer")
+                })
+                .map_err(|_| Failed::from(format!("the example re-encodes as {back}, not {decided}")))?;
+                if let Some(raw) = raw {
+                    // The example as printed contradicts the spec (an erratum follows the table).
+                    server.respond(200, "application/json", raw);
+                    let body = ex_request_body(case)?;
+                    match (callable.call)(&client, &case.input(body)).await {
+                        Err(e) if e.kind() == codearts::ErrorKind::Decode => {}
+                        other => return Err(format!("the example as printed should not decode: {other:?}").into()),
+                    }
+                }
+                Ok(())
+            }
+            Role::Error(ex, status) => {
+                let (decided, _) = case.decided(ex)?;
+                server.respond_json(*status, &decided);
+                let body = ex_request_body(case)?;
+                match (callable.call)(&client, &case.input(body)).await {
+                    Err(e) if e.status() == Some(*status) => {
+                        let code = decided.get("error_code").and_then(Value::as_str).map(str::trim);
+                        if e.code() != code.filter(|c| !c.is_empty()) {
+                            return Err(format!("code {:?} is not the example's {code:?}", e.code()).into());
+                        }
+                        Ok(())
+                    }
+                    other => Err(format!("status {status} should be a service error: {other:?}").into()),
+                }
+            }
+            Role::Download => {
+                let content: Vec<u8> = (0..20_000u32).flat_map(|i| format!("[INFO] line {i}\n").into_bytes()).collect();
+                server.respond(200, "application/octet-stream", content.clone());
+                let answer =
+                    (callable.call)(&client, &case.input(None)).await.map_err(|e| Failed::from(e.to_string()))?;
+                case.check_request(&server, None)?;
+                let Answer::Download(stream) = answer else { return Err("not a download".into()) };
+                use futures::TryStreamExt;
+                let got: Vec<u8> = stream
+                    .into_inner()
+                    .map_ok(|b| b.to_vec())
+                    .try_concat()
+                    .await
+                    .map_err(|e| Failed::from(e.to_string()))?;
+                if got != content {
+                    return Err(format!("{} bytes arrived, {} were sent", got.len(), content.len()).into());
+                }
+                for status in &case.errors {
+                    let body = json!({"error_code": "TEST.001", "error_msg": format!("status {status}")});
+                    server.respond_json(*status, &body);
+                    match (callable.call)(&client, &case.input(None)).await {
+                        Err(e) if e.status() == Some(*status) && e.code() == Some("TEST.001") => {}
+                        other => return Err(format!("status {status}: {other:?}").into()),
+                    }
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+/// The body to send with a response or error example: the request example, if the operation has
+/// one (its body may be required).
+fn ex_request_body(case: &Case) -> Result<Option<Value>, Failed> {
+    match case.spec.examples.iter().find(|x| x.operation == case.operation && x.location == Location::Request) {
+        Some(ex) => Ok(Some(case.decided(ex)?.0)),
+        None => Ok(None),
+    }
+}
+
+fn trials<C: Send + Sync + 'static>(service: &'static ServiceUnderTest<C>, out: &mut Vec<Trial>) {
+    let spec = Arc::new(Spec::load(service.file));
+    let module = service.file.trim_start_matches("codearts-").trim_end_matches(".yaml");
+    let mut seen_operations = BTreeMap::new();
+    for (path, item) in spec.doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            let callable = service.callable.iter().find(|c| c.operation.id == id).expect("every operation is callable");
+            let content_type =
+                op.pointer("/requestBody/content").and_then(Value::as_object).and_then(|c| c.keys().next().cloned());
+            let errors: Vec<u16> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter_map(|s| s.parse::<u16>().ok())
+                .filter(|s| *s >= 400)
+                .collect();
+            let case = Arc::new(Case {
+                spec: spec.clone(),
+                operation: id.to_string(),
+                method: method.to_uppercase(),
+                template: path.clone(),
+                content_type,
+                args: arguments(&spec.doc, op, path),
+                errors,
+            });
+            let examples: Vec<ExampleRef> = spec.examples.iter().filter(|x| x.operation == id).cloned().collect();
+            let mut roles: Vec<(String, Role)> = Vec::new();
+            if callable.operation.download {
+                roles.push(("download".into(), Role::Download));
+            }
+            for ex in &examples {
+                let name = ex.file.rsplit('/').next().unwrap_or(&ex.file).to_string();
+                let status: u16 = ex
+                    .media_pointer
+                    .split("/responses/")
+                    .nth(1)
+                    .and_then(|s| s.split('/').next())
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                match ex.location {
+                    Location::Request if ex.media_type.contains("json") => {
+                        roles.push((name, Role::Request(Some(ex.clone()))))
+                    }
+                    Location::Response if status >= 400 => roles.push((name, Role::Error(ex.clone(), status))),
+                    Location::Response if ex.media_type.contains("json") && !callable.operation.download => {
+                        roles.push((name, Role::Response(ex.clone())))
+                    }
+                    _ => {}
+                }
+            }
+            if !roles.iter().any(|(_, r)| matches!(r, Role::Request(_) | Role::Download)) {
+                roles.push(("request".into(), Role::Request(None)));
+            }
+            seen_operations.insert(id.to_string(), ());
+            for (name, role) in roles {
+                let case = case.clone();
+                let callable_id = id.to_string();
+                out.push(Trial::test(format!("{module}::{id}::{name}"), move || {
+                    let callable = service.callable.iter().find(|c| c.operation.id == callable_id).unwrap();
+                    run(service, &case, callable, &role)
+                }));
+            }
+        }
+    }
+    assert_eq!(
+        seen_operations.len(),
+        service.callable.len(),
+        "{}: every callable operation is in the spec",
+        service.file
+    );
+}
+
+static BUILD: ServiceUnderTest<codearts::build::Client> = ServiceUnderTest {
+    file: "codearts-build.yaml",
+    endpoint: Service::Build,
+    callable: codearts::build::operations::CALLABLE,
+    client: |c| codearts::build::Client::from_config(c).expect("a client"),
+};
+
+static CHECK: ServiceUnderTest<codearts::check::Client> = ServiceUnderTest {
+    file: "codearts-check.yaml",
+    endpoint: Service::Check,
+    callable: codearts::check::operations::CALLABLE,
+    client: |c| codearts::check::Client::from_config(c).expect("a client"),
+};
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut all = Vec::new();
+    trials(&BUILD, &mut all);
+    trials(&CHECK, &mut all);
+    libtest_mimic::run(&args, all).exit();
+}
