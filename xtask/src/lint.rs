@@ -353,7 +353,7 @@ pub fn lint(spec: &Value, report: &mut Report) -> Stats {
 ///   reference's format as a `pattern`, or says why not in `x-codearts-no-pattern`;
 /// - a `pattern` is anchored (`^…$`, since JSON Schema patterns match anywhere), compiles, and comes
 ///   with `x-codearts-format`, the words the SDK's error message uses;
-/// - parameters of the same name have the same format in every operation.
+/// - an identifier (a path parameter or a `*_id`) has the same format in every operation.
 fn lint_format(
     spec: &Value,
     id: &str,
@@ -416,6 +416,12 @@ fn lint_format(
         .filter_map(|k| schema.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
     let keywords = Value::Object(keywords);
+    // One ID, one format: an identifier (a path parameter, or any `*_id`) means the same thing in
+    // every operation. Other names (`name`, `page_size`) are each operation's own.
+    let identifier = in_path || name.ends_with("_id");
+    if !identifier {
+        return;
+    }
     match formats.get(name) {
         Some((other, theirs)) if *theirs != keywords => {
             report.push(format!("{here}: format {keywords} differs from {other}'s {theirs}"))

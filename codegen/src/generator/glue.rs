@@ -19,6 +19,7 @@ struct OperationFacts {
     download: bool,
     deprecated: bool,
     content_type: Option<String>,
+    response_content_type: Option<String>,
     multipart: bool,
 }
 
@@ -36,7 +37,15 @@ fn operation_facts(prepared: &Prepared) -> Vec<OperationFacts> {
             matches!(status, openapiv3::StatusCode::Code(200..=299))
                 && r.as_item().is_some_and(|r| r.content.contains_key("application/octet-stream"))
         });
+        let response_content_type = op
+            .responses
+            .responses
+            .iter()
+            .find(|(status, _)| matches!(status, openapiv3::StatusCode::Code(200..=299)))
+            .and_then(|(_, r)| r.as_item())
+            .and_then(|r| r.content.keys().next().cloned());
         out.push(OperationFacts {
+            response_content_type,
             content_type: prepared.content_types.get(&id).cloned(),
             multipart: prepared.multipart.contains_key(&id),
             id,
@@ -86,11 +95,13 @@ pub(super) fn runtime_glue(
         let (id, snake, method, path) = (&f.id, heck::ToSnakeCase::to_snake_case(f.id.as_str()), &f.method, &f.path);
         let (idempotent, download, deprecated, multipart) = (f.idempotent, f.download, f.deprecated, f.multipart);
         let content_type = opt_str(f.content_type.as_deref());
+        let response_content_type = opt_str(f.response_content_type.as_deref());
         quote! {
             crate::runtime::OperationMeta {
                 id: #id, snake_id: #snake, method: #method, path: #path,
                 idempotent: #idempotent, download: #download, deprecated: #deprecated,
-                content_type: #content_type, multipart: #multipart,
+                content_type: #content_type, response_content_type: #response_content_type,
+                multipart: #multipart,
             }
         }
     });
@@ -134,6 +145,7 @@ pub(super) fn runtime_glue(
     let mut by_name_entries = Vec::new();
     let mut callable_fns = Vec::new();
     let mut callable_entries = Vec::new();
+    let mut kinds = Vec::new();
     for item in &builder.1 {
         let syn::Item::Impl(imp) = item else { continue };
         let syn::Type::Path(self_ty) = imp.self_ty.as_ref() else { continue };
@@ -186,6 +198,7 @@ pub(super) fn runtime_glue(
             callable_fns.push(quote! {
                 fn #fn_name<'a>(client: &'a super::Client, input: &'a crate::dynamic::Input) -> crate::dynamic::Pending<'a> {
                     Box::pin(async move {
+                        let _ = input; // operations without parameters or body take nothing from it
                         let builder = client.#method();
                         #(#setters)*
                         #body
@@ -196,6 +209,12 @@ pub(super) fn runtime_glue(
             callable_entries.push(quote! {
                 crate::dynamic::Callable { operation: &OPERATIONS[#meta], call: #fn_name }
             });
+            let kind = if facts[index].download || last_ident(&ok).as_deref() == Some("ByteStream") {
+                format_ident!("download")
+            } else {
+                format_ident!("json")
+            };
+            kinds.push(quote!(#kind #name));
         }
         if let Some(decl) = Pagination::of(op) {
             let decl = decl.map_err(|e| format!("{}: {e}", facts[index].id))?;
@@ -220,6 +239,7 @@ pub(super) fn runtime_glue(
                     args: &dyn Fn(&str) -> Option<String>,
                     size: u32,
                 ) -> Result<crate::paginate::JsonPages<'a>, String> {
+                    let _ = args; // operations with no other parameters take nothing from it
                     let builder = client.#method();
                     #(#setters)*
                     Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
@@ -257,6 +277,22 @@ pub(super) fn runtime_glue(
         }
     }
     let endpoint = format_ident!("{}", service.endpoint);
+    // `for_each_operation!(m)` calls `m! { <module>; json ShowJobStatus, download DownloadBuildLog, … }`:
+    // generic code (tests, benches) instantiated for every builder type, without a list to keep.
+    let module = format_ident!("{}", service.module);
+    let macro_name = format_ident!("__codearts_{}_operations", service.module);
+    let for_each = quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #macro_name {
+            ($callback:ident) => { $callback! { #module; #(#kinds),* } };
+        }
+        /// Calls `$callback! { <module>; json <Builder>, download <Builder>, … }` with every operation
+        /// of this service (`json` answers decode into a type, `download` answers are streams), for
+        /// generic code instantiated once per builder type.
+        #[doc(inline)]
+        pub use #macro_name as for_each_operation;
+    };
     let title = raw.pointer("/info/title").and_then(Value::as_str).unwrap_or(service.module);
     let tokens = quote! {
         /// The operations of this service as the spec declares them, for the runtime.
@@ -316,8 +352,32 @@ pub(super) fn runtime_glue(
         }
 
         #(#impls)*
+
+        #for_each
     };
     syn::parse2(tokens).map_err(|e| format!("runtime glue does not parse: {e}"))
+}
+
+/// The Rust name progenitor gives a parameter (its `util::sanitize` in snake case): quotes dropped,
+/// other non-identifier characters as word breaks, a leading `_` before a digit, `_` after a
+/// keyword, `x` for nothing at all.
+fn progenitor_ident(name: &str) -> String {
+    let cleaned: String =
+        name.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    let mut out = match name {
+        "+1" => "plus1".to_string(),
+        "-1" => "minus1".to_string(),
+        _ => heck::ToSnakeCase::to_snake_case(cleaned.as_str()),
+    };
+    match out.chars().next() {
+        None => out = "x".to_string(),
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        Some(_) => out = format!("_{out}"),
+    }
+    if out == "_" || syn::parse_str::<syn::Ident>(&out).is_err() {
+        out.push('_');
+    }
+    out
 }
 
 /// The spec's operation object of `id`.
@@ -360,7 +420,7 @@ fn paginator(
                     })
                     .ok_or_else(|| format!("`{key}` is not a query parameter"))?;
                 let schema = resolve(spec, param.get("schema").unwrap_or(&Value::Null));
-                let setter = format_ident!("{}", heck::ToSnakeCase::to_snake_case(key.as_str()));
+                let setter = format_ident!("{}", progenitor_ident(key));
                 let converted = convert_json(schema, &value)?;
                 query_calls.push(quote!(.#setter(#converted)));
             }
@@ -507,7 +567,7 @@ fn dynamic_setters(spec: &Value, op: &Value, id: &str) -> Result<Vec<proc_macro2
             continue;
         }
         let schema = resolve(spec, p.get("schema").unwrap_or(&Value::Null));
-        let setter = format_ident!("{}", heck::ToSnakeCase::to_snake_case(name));
+        let setter = format_ident!("{}", progenitor_ident(name));
         let parse =
             |ty: proc_macro2::TokenStream, what: &str| quote!(crate::dynamic::parse::<#ty>(#id, #name, &value, #what)?);
         let value = match (schema.get("type").and_then(Value::as_str), schema.get("format").and_then(Value::as_str)) {
@@ -565,7 +625,7 @@ fn body_setter(imp: &syn::ItemImpl, id: &str, multipart: bool) -> Result<proc_ma
         })
         .ok_or_else(|| format!("{id}: the body setter has an unexpected signature"))?;
     if last_ident(&ty).as_deref() == Some("Body") {
-        let form = multipart.then(|| quote!(Some(form) => builder.form(form.clone()),));
+        let form = multipart.then(|| quote!((Some(form), _) => builder.form(form.clone()),));
         let either = if multipart { quote!(&input.form) } else { quote!(&None::<crate::multipart::Form>) };
         return Ok(quote! {
             let builder = match (#either, &input.bytes) {
@@ -614,7 +674,7 @@ fn by_name_setters(spec: &Value, op: &Value, skip: &[&str]) -> Result<Vec<proc_m
             continue;
         }
         let schema = resolve(spec, p.get("schema").unwrap_or(&Value::Null));
-        let setter = format_ident!("{}", heck::ToSnakeCase::to_snake_case(name));
+        let setter = format_ident!("{}", progenitor_ident(name));
         let parse = |ty: proc_macro2::TokenStream, what: &str| {
             let message = format!("{name}: `{{}}` is not {what}");
             quote!(value.trim().parse::<#ty>().map_err(|_| format!(#message, value))?)

@@ -33,6 +33,7 @@ pub struct Service {
 pub const SERVICES: &[Service] = &[
     Service { module: "build", feature: "build", spec: "spec/codearts-build.yaml", endpoint: "Build" },
     Service { module: "check", feature: "check", spec: "spec/codearts-check.yaml", endpoint: "Check" },
+    Service { module: "pipeline", feature: "pipeline", spec: "spec/codearts-pipeline.yaml", endpoint: "Pipeline" },
 ];
 
 impl Service {

@@ -85,14 +85,16 @@ pub fn prepare(spec: &openapiv3::OpenAPI) -> Result<Prepared, String> {
 }
 
 /// The spec without the constraints that would change the generated types: every string `format`
-/// but `binary`, lengths, patterns, numeric bounds and item counts. Given them, typify decodes
+/// but `binary`, lengths, patterns, numeric bounds, item counts and defaults. Given them, typify decodes
 /// `date-time` into chrono (which rejects the vendor's own `2021-01-04 10:00:00`), a bounded
 /// integer into `NonZeroU32` or `u64`, a length-limited string into a newtype that refuses a longer
 /// value: decoding would then depend on the vendor keeping its documented limits, and every limit
 /// the spec learns would change a type. The constraints stay in the spec (for documentation, other
 /// generators and the validators); path and query formats are checked by `crate::validate`.
 fn unconstrained(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
-    const BOUNDS: [&str; 11] = [
+    // `default` too: typify would make the field non-optional and always send the default, so a
+    // request would carry values its caller never set (the server applies its defaults itself).
+    const BOUNDS: [&str; 12] = [
         "minLength",
         "maxLength",
         "pattern",
@@ -104,6 +106,7 @@ fn unconstrained(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String
         "minItems",
         "maxItems",
         "uniqueItems",
+        "default",
     ];
     fn strip(node: &mut serde_json::Value) {
         match node {

@@ -277,6 +277,29 @@ fn open_enum(e: &syn::ItemEnum) -> Result<Vec<syn::Item>, String> {
                 f.write_str(self.as_str())
             }
         }
+        // Reads like the string it is: a field that becomes an enumeration in a later spec keeps
+        // working for code that treated it as text (`status.as_deref() == Some("RUNNING")`).
+        impl ::std::ops::Deref for #name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+        impl ::std::cmp::PartialEq<str> for #name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl ::std::cmp::PartialEq<&str> for #name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
         impl ::std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
