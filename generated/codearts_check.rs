@@ -8,7 +8,1135 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The error body of CodeArts Check.
+    ///One check parameter.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckConfigInfo {
+        ///Parameter key.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cfg_key: ::std::option::Option<::std::string::String>,
+        ///Default value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_value: ::std::option::Option<::std::string::String>,
+        ///Description of the parameter.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Whether the parameter is mandatory: 0 no, 1 yes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_required: ::std::option::Option<CheckConfigInfoIsRequired>,
+        ///Parameter name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Options of the parameter.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option_value: ::std::option::Option<::std::string::String>,
+        ///Parameter state: on (enabled) or off (disabled).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<CheckConfigInfoStatus>,
+        ///Parameter type: 0 text, 2 with options.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<CheckConfigInfoType>,
+        ///Parameter value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    impl CheckConfigInfo {
+        pub fn builder() -> builder::CheckConfigInfo {
+            Default::default()
+        }
+    }
+    ///Whether the parameter is mandatory: 0 no, 1 yes.
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckConfigInfoIsRequired(i32);
+    impl ::std::ops::Deref for CheckConfigInfoIsRequired {
+        type Target = i32;
+        fn deref(&self) -> &i32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckConfigInfoIsRequired> for i32 {
+        fn from(value: CheckConfigInfoIsRequired) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for CheckConfigInfoIsRequired {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![0_i32, 1_i32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckConfigInfoIsRequired {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///Parameter state: on (enabled) or off (disabled).
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum CheckConfigInfoStatus {
+        #[serde(rename = "on")]
+        On,
+        #[serde(rename = "off")]
+        Off,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl CheckConfigInfoStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["on", "off"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::On => "on",
+                Self::Off => "off",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for CheckConfigInfoStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for CheckConfigInfoStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for CheckConfigInfoStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for CheckConfigInfoStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for CheckConfigInfoStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for CheckConfigInfoStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "on" => Self::On,
+                "off" => Self::Off,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CheckConfigInfoStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for CheckConfigInfoStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CheckConfigInfoStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CheckConfigInfoStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CheckConfigInfoStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["on", "off"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Parameter type: 0 text, 2 with options.
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckConfigInfoType(i32);
+    impl ::std::ops::Deref for CheckConfigInfoType {
+        type Target = i32;
+        fn deref(&self) -> &i32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckConfigInfoType> for i32 {
+        fn from(value: CheckConfigInfoType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for CheckConfigInfoType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![0_i32, 2_i32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckConfigInfoType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///Issue counts of one check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckRecordDataInfo {
+        ///End of the check, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_end_time: ::std::option::Option<::std::string::String>,
+        ///Start of the check, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_counts: ::std::option::Option<CheckRecordIssueCountsInfo>,
+    }
+    impl CheckRecordDataInfo {
+        pub fn builder() -> builder::CheckRecordDataInfo {
+            Default::default()
+        }
+    }
+    ///Issue counts by severity. Ignored and fixed issues are not counted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckRecordIssueCountsInfo {
+        ///Critical issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub critical: ::std::option::Option<i32>,
+        ///Minor issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub normal: ::std::option::Option<i32>,
+        ///Suggestions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<i32>,
+        ///Major issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub serious: ::std::option::Option<i32>,
+    }
+    impl CheckRecordIssueCountsInfo {
+        pub fn builder() -> builder::CheckRecordIssueCountsInfo {
+            Default::default()
+        }
+    }
+    ///One page of the check history of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CheckRecordResult {
+        ///Issue counts by severity of each check.
+        #[serde(default)]
+        pub data: ::std::vec::Vec<CheckRecordDataInfo>,
+        ///Number of checks.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl CheckRecordResult {
+        pub fn builder() -> builder::CheckRecordResult {
+            Default::default()
+        }
+    }
+    ///Whether a directory or file is excluded from checks: unchecked (not excluded), all (excluded), half (a directory some of whose subdirectories or files are excluded).
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum CheckboxStatus {
+        #[serde(rename = "unchecked")]
+        Unchecked,
+        #[serde(rename = "all")]
+        All,
+        #[serde(rename = "half")]
+        Half,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl CheckboxStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["unchecked", "all", "half"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unchecked => "unchecked",
+                Self::All => "all",
+                Self::Half => "half",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for CheckboxStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for CheckboxStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for CheckboxStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for CheckboxStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for CheckboxStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for CheckboxStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "unchecked" => Self::Unchecked,
+                "all" => Self::All,
+                "half" => Self::Half,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CheckboxStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for CheckboxStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CheckboxStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CheckboxStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CheckboxStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["unchecked", "all", "half"] }, { "type" :
+                "string" }] }
+            )
+        }
+    }
+    ///Check parameters of one rule set of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ConfigTaskParameterBody {
+        ///Deprecated; send 0.
+        pub check_id: i32,
+        pub language: Language,
+        ///Rule set ID (kept for compatibility, not verified).
+        pub ruleset_id: ::std::string::String,
+        ///Master switch of the rule set's compilation settings: on or off.
+        pub status: ConfigTaskParameterBodyStatus,
+        ///Compilation settings of the rule set, one entry per parameter (see the web console for the ones a rule set uses).
+        pub task_check_settings: ::std::vec::Vec<TaskCheckSettingsItem>,
+    }
+    impl ConfigTaskParameterBody {
+        pub fn builder() -> builder::ConfigTaskParameterBody {
+            Default::default()
+        }
+    }
+    ///Master switch of the rule set's compilation settings: on or off.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum ConfigTaskParameterBodyStatus {
+        #[serde(rename = "off")]
+        Off,
+        #[serde(rename = "on")]
+        On,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ConfigTaskParameterBodyStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["off", "on"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Off => "off",
+                Self::On => "on",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ConfigTaskParameterBodyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for ConfigTaskParameterBodyStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for ConfigTaskParameterBodyStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for ConfigTaskParameterBodyStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for ConfigTaskParameterBodyStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for ConfigTaskParameterBodyStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "off" => Self::Off,
+                "on" => Self::On,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ConfigTaskParameterBodyStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for ConfigTaskParameterBodyStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ConfigTaskParameterBodyStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ConfigTaskParameterBodyStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ConfigTaskParameterBodyStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["off", "on"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///A new check task on a repository branch.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateTaskRequestV2 {
+        ///Password or access token for a third-party repository, used with username. Give either username and access_token or endpoint_id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_fossbot: ::std::option::Option<bool>,
+        ///ID of a code-source service endpoint of the project that stores the repository credentials. Give either endpoint_id or username and access_token; without either, a third-party repository gets a new generic Git endpoint (needs the permission to create endpoints and free endpoint quota).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub endpoint_id: ::std::option::Option<::std::string::String>,
+        ///Branch the task checks.
+        pub git_branch: ::std::string::String,
+        ///Repository address: a git@ address for CodeArts Repo repositories, an http(s) address for other sources.
+        pub git_url: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inc_config: ::std::option::Option<IncConfigV2>,
+        ///Languages to check; their default rule sets in the project are enabled. Give either language or rule_sets.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::vec::Vec<Language>>,
+        ///ID of a purchased resource pool the task runs its checks in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pool_id: ::std::option::Option<::std::string::String>,
+        ///Rule sets to enable. An entry with only a language enables that language's default rule set in the project. Give either rule_sets or language.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_sets: ::std::option::Option<::std::vec::Vec<RuleSetV2>>,
+        ///Task type: full (all code of the branch) or inc (incremental merge-request check). Default full.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_type: ::std::option::Option<CreateTaskRequestV2TaskType>,
+        ///User name for a third-party repository, used with access_token to create a generic Git endpoint. Give either username and access_token or endpoint_id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateTaskRequestV2 {
+        pub fn builder() -> builder::CreateTaskRequestV2 {
+            Default::default()
+        }
+    }
+    ///Task type: full (all code of the branch) or inc (incremental merge-request check). Default full.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum CreateTaskRequestV2TaskType {
+        #[serde(rename = "full")]
+        Full,
+        #[serde(rename = "inc")]
+        Inc,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl CreateTaskRequestV2TaskType {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["full", "inc"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Full => "full",
+                Self::Inc => "inc",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for CreateTaskRequestV2TaskType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for CreateTaskRequestV2TaskType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for CreateTaskRequestV2TaskType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for CreateTaskRequestV2TaskType {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for CreateTaskRequestV2TaskType {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for CreateTaskRequestV2TaskType {
+        fn from(value: &str) -> Self {
+            match value {
+                "full" => Self::Full,
+                "inc" => Self::Inc,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CreateTaskRequestV2TaskType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for CreateTaskRequestV2TaskType {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskRequestV2TaskType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CreateTaskRequestV2TaskType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CreateTaskRequestV2TaskType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["full", "inc"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///A custom attribute of rules.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CustomAttributes {
+        ///Attribute changed; severity (the rule's severity).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attribute: ::std::option::Option<CustomAttributesAttribute>,
+        ///Rules the attribute is set for.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub rules: ::std::option::Option<::std::vec::Vec<CustomAttributesRule>>,
+    }
+    impl CustomAttributes {
+        pub fn builder() -> builder::CustomAttributes {
+            Default::default()
+        }
+    }
+    ///Attribute changed; severity (the rule's severity).
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum CustomAttributesAttribute {
+        #[serde(rename = "severity")]
+        Severity,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl CustomAttributesAttribute {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["severity"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Severity => "severity",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for CustomAttributesAttribute {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for CustomAttributesAttribute {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for CustomAttributesAttribute {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for CustomAttributesAttribute {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for CustomAttributesAttribute {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for CustomAttributesAttribute {
+        fn from(value: &str) -> Self {
+            match value {
+                "severity" => Self::Severity,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CustomAttributesAttribute {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for CustomAttributesAttribute {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for CustomAttributesAttribute {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CustomAttributesAttribute {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CustomAttributesAttribute".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["severity"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///The attribute value of one rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CustomAttributesRule {
+        ///Thresholds of the rule.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_config_list: ::std::option::Option<::std::vec::Vec<RuleConfig>>,
+        ///Rule ID (see ListRules).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<DefectSeverity>,
+    }
+    impl CustomAttributesRule {
+        pub fn builder() -> builder::CustomAttributesRule {
+            Default::default()
+        }
+    }
+    ///One event of an issue's call chain.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct DefectEvents {
+        ///Code context.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_context: ::std::option::Option<::std::string::String>,
+        ///First line of the code context.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_context_start_line: ::std::option::Option<i32>,
+        ///Detailed description of the issue.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_line: ::std::option::Option<i32>,
+        ///Nested call-chain events.
+        #[serde(default)]
+        pub events: ::std::vec::Vec<DefectEvents>,
+        ///Fix suggestions.
+        #[serde(default)]
+        pub fix_suggestions: ::std::vec::Vec<::std::string::String>,
+        ///Line number in the file.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub line: ::std::option::Option<i32>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub main: ::std::option::Option<bool>,
+        ///Code of the issue's main event.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub main_buggy_code: ::std::option::Option<::std::string::String>,
+        ///File path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag: ::std::option::Option<::std::string::String>,
+    }
+    impl DefectEvents {
+        pub fn builder() -> builder::DefectEvents {
+            Default::default()
+        }
+    }
+    ///One line of a code snippet.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct DefectFragmentV2 {
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_offset: ::std::option::Option<i32>,
+        ///Code of the line.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub line_content: ::std::option::Option<::std::string::String>,
+        ///Line number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub line_num: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_offset: ::std::option::Option<i32>,
+    }
+    impl DefectFragmentV2 {
+        pub fn builder() -> builder::DefectFragmentV2 {
+            Default::default()
+        }
+    }
+    ///An issue (defect) found by a check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct DefectInfoV2 {
+        ///Time the issue was found, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///Deprecated (name of the check item).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_checker_name: ::std::option::Option<::std::string::String>,
+        ///Issue description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_content: ::std::option::Option<::std::string::String>,
+        ///Issue ID (MergeKey).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_level: ::std::option::Option<DefectSeverity>,
+        ///Person responsible for the issue.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_owner: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub defect_status: ::std::option::Option<DefectStatus>,
+        ///Call chain of the issue.
+        #[serde(default)]
+        pub events: ::std::vec::Vec<DefectEvents>,
+        ///Path of the file with the issue.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_path: ::std::option::Option<::std::string::String>,
+        ///Code snippet around the issue.
+        #[serde(default)]
+        pub fragment: ::std::vec::Vec<DefectFragmentV2>,
+        ///Deprecated (unique key of the issue).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_key: ::std::option::Option<::std::string::String>,
+        ///Line number of the issue.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub line_number: ::std::option::Option<::std::string::String>,
+        ///Rule ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_id: ::std::option::Option<::std::string::String>,
+        ///Rule name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_name: ::std::option::Option<::std::string::String>,
+        ///Tags, comma-separated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_system_tags: ::std::option::Option<::std::string::String>,
+    }
+    impl DefectInfoV2 {
+        pub fn builder() -> builder::DefectInfoV2 {
+            Default::default()
+        }
+    }
+    ///Issue (defect) severity: 0 critical, 1 major, 2 minor, 3 suggestion. The explorer names this definition defectLevelInResponse; it is reused for rule severities.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum DefectSeverity {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl DefectSeverity {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1", "2", "3"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::X3 => "3",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for DefectSeverity {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for DefectSeverity {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for DefectSeverity {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for DefectSeverity {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for DefectSeverity {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for DefectSeverity {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                "2" => Self::X2,
+                "3" => Self::X3,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DefectSeverity {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for DefectSeverity {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DefectSeverity {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for DefectSeverity {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "DefectSeverity".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1", "2", "3"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Issue (defect) status: 0 pending, 1 resolved, 2 ignored.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum DefectStatus {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl DefectStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1", "2"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for DefectStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for DefectStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for DefectStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for DefectStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for DefectStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for DefectStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                "2" => Self::X2,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DefectStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for DefectStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DefectStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for DefectStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "DefectStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1", "2"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///The error body of CodeArts Check (codes are listed in x-codearts-error-codes).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -25,45 +1153,4851 @@ pub mod types {
             Default::default()
         }
     }
-    ///Optional temporary repository to check (Table 3 Request body parameters).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///Exclusion of one directory or file.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct RunTaskRequestBody {
-        ///Token of the user with permission on the task's temporary repository.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token: ::std::option::Option<::std::string::String>,
-        ///Branch of the task's temporary repository.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub git_branch: ::std::option::Option<::std::string::String>,
-        ///Address of the task's temporary repository.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub git_url: ::std::option::Option<::std::string::String>,
-        ///User with permission on the task's temporary repository.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub username: ::std::option::Option<::std::string::String>,
+    pub struct IgnorePathSettingItem {
+        pub checkbox_status: CheckboxStatus,
+        ///Directory or file path.
+        pub file_path: ::std::string::String,
     }
-    impl RunTaskRequestBody {
-        pub fn builder() -> builder::RunTaskRequestBody {
+    impl IgnorePathSettingItem {
+        pub fn builder() -> builder::IgnorePathSettingItem {
             Default::default()
         }
     }
-    ///Started execution (Table 4 Response body parameters).
+    ///Deprecated. Reason for ignoring an issue: NO_RISK (assessed as no risk, not fixed for now), FALSE_POSITIVES (false positive of the tool), THIRD_PARTY (open-source or third-party code), EFFUCUENCY_RETAIN (dangerous function kept for performance), NO_SUPPORT_INKERNEL (dangerous kernel function without an alternative), EXCLUDE_SCENES (an exception to the coding standard), COMPATIBLE_THIRD_PARTY (compatibility with third-party code). Default NO_RISK.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum IgnoreType {
+        #[serde(rename = "NO_RISK")]
+        NoRisk,
+        #[serde(rename = "FALSE_POSITIVES")]
+        FalsePositives,
+        #[serde(rename = "THIRD_PARTY")]
+        ThirdParty,
+        #[serde(rename = "EFFUCUENCY_RETAIN")]
+        EffucuencyRetain,
+        #[serde(rename = "NO_SUPPORT_INKERNEL")]
+        NoSupportInkernel,
+        #[serde(rename = "EXCLUDE_SCENES")]
+        ExcludeScenes,
+        #[serde(rename = "COMPATIBLE_THIRD_PARTY")]
+        CompatibleThirdParty,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl IgnoreType {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &[
+            "NO_RISK",
+            "FALSE_POSITIVES",
+            "THIRD_PARTY",
+            "EFFUCUENCY_RETAIN",
+            "NO_SUPPORT_INKERNEL",
+            "EXCLUDE_SCENES",
+            "COMPATIBLE_THIRD_PARTY",
+        ];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::NoRisk => "NO_RISK",
+                Self::FalsePositives => "FALSE_POSITIVES",
+                Self::ThirdParty => "THIRD_PARTY",
+                Self::EffucuencyRetain => "EFFUCUENCY_RETAIN",
+                Self::NoSupportInkernel => "NO_SUPPORT_INKERNEL",
+                Self::ExcludeScenes => "EXCLUDE_SCENES",
+                Self::CompatibleThirdParty => "COMPATIBLE_THIRD_PARTY",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for IgnoreType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for IgnoreType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for IgnoreType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for IgnoreType {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for IgnoreType {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for IgnoreType {
+        fn from(value: &str) -> Self {
+            match value {
+                "NO_RISK" => Self::NoRisk,
+                "FALSE_POSITIVES" => Self::FalsePositives,
+                "THIRD_PARTY" => Self::ThirdParty,
+                "EFFUCUENCY_RETAIN" => Self::EffucuencyRetain,
+                "NO_SUPPORT_INKERNEL" => Self::NoSupportInkernel,
+                "EXCLUDE_SCENES" => Self::ExcludeScenes,
+                "COMPATIBLE_THIRD_PARTY" => Self::CompatibleThirdParty,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IgnoreType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for IgnoreType {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for IgnoreType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for IgnoreType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "IgnoreType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["NO_RISK", "FALSE_POSITIVES", "THIRD_PARTY",
+                "EFFUCUENCY_RETAIN", "NO_SUPPORT_INKERNEL", "EXCLUDE_SCENES",
+                "COMPATIBLE_THIRD_PARTY"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Settings for creating a branch task or a merge-request (incremental) task from an existing task.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct RunTaskResponse {
-        ///ID of the execution.
+    pub struct IncConfigV2 {
+        ///Merge-request action; open for a merge-request task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<IncConfigV2Action>,
+        ///Event type; merge_request for a merge-request task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_type: ::std::option::Option<IncConfigV2EventType>,
+        ///Source branch of the merge request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_source_branch: ::std::option::Option<::std::string::String>,
+        ///Target branch of the merge request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_target_branch: ::std::option::Option<::std::string::String>,
+        ///Merge request number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_id: ::std::option::Option<::std::string::String>,
+        ///ID of the task the new task is based on (a 32-character UUID).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_task_id: ::std::option::Option<::std::string::String>,
+        ///Merge request title (for a merge-request task).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl IncConfigV2 {
+        pub fn builder() -> builder::IncConfigV2 {
+            Default::default()
+        }
+    }
+    ///Merge-request action; open for a merge-request task.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum IncConfigV2Action {
+        #[serde(rename = "open")]
+        Open,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl IncConfigV2Action {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["open"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Open => "open",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for IncConfigV2Action {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for IncConfigV2Action {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for IncConfigV2Action {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for IncConfigV2Action {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for IncConfigV2Action {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for IncConfigV2Action {
+        fn from(value: &str) -> Self {
+            match value {
+                "open" => Self::Open,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IncConfigV2Action {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for IncConfigV2Action {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for IncConfigV2Action {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for IncConfigV2Action {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "IncConfigV2Action".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["open"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Event type; merge_request for a merge-request task.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum IncConfigV2EventType {
+        #[serde(rename = "merge_request")]
+        MergeRequest,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl IncConfigV2EventType {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["merge_request"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::MergeRequest => "merge_request",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for IncConfigV2EventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for IncConfigV2EventType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for IncConfigV2EventType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for IncConfigV2EventType {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for IncConfigV2EventType {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for IncConfigV2EventType {
+        fn from(value: &str) -> Self {
+            match value {
+                "merge_request" => Self::MergeRequest,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IncConfigV2EventType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for IncConfigV2EventType {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for IncConfigV2EventType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for IncConfigV2EventType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "IncConfigV2EventType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["merge_request"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Check or rule-set language. The reference lists the built-in languages in upper case (see x-codearts-values); the vendor's own examples send and return other spellings (cpp, csharp, js, Java, html) and user-defined languages exist, so the values are documented, not enforced. Request bodies take 1 to 128 characters (the limit is not declared here so that decoding a response never fails on it).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct Language(pub ::std::string::String);
+    impl ::std::ops::Deref for Language {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Language> for ::std::string::String {
+        fn from(value: Language) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for Language {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for Language {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for Language {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///One page of rule sets.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListRulesetsRes {
+        ///Rule sets of this page.
+        #[serde(default)]
+        pub info: ::std::vec::Vec<RulesetItem>,
+        ///Number of rule sets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl ListRulesetsRes {
+        pub fn builder() -> builder::ListRulesetsRes {
+            Default::default()
+        }
+    }
+    ///One page of the rules of a rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListTemplateRulesRes {
+        ///Rules of this page.
+        #[serde(default)]
+        pub info: ::std::vec::Vec<RuleItem>,
+        ///Number of rules.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl ListTemplateRulesRes {
+        pub fn builder() -> builder::ListTemplateRulesRes {
+            Default::default()
+        }
+    }
+    ///`ListTemplateRulesTypes`
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum ListTemplateRulesTypes {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ListTemplateRulesTypes {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["1", "2", "3"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::X3 => "3",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListTemplateRulesTypes {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for ListTemplateRulesTypes {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for ListTemplateRulesTypes {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for ListTemplateRulesTypes {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for ListTemplateRulesTypes {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for ListTemplateRulesTypes {
+        fn from(value: &str) -> Self {
+            match value {
+                "1" => Self::X1,
+                "2" => Self::X2,
+                "3" => Self::X3,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListTemplateRulesTypes {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for ListTemplateRulesTypes {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListTemplateRulesTypes {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ListTemplateRulesTypes {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListTemplateRulesTypes".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["1", "2", "3"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///One failure log entry.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LogInfo {
+        ///Short reason for the failure.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub analysis: ::std::option::Option<::std::string::String>,
+        ///Name of the sub-task stage shown on the check log page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub faq: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::std::string::String>,
+        ///Log content.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub log: ::std::option::Option<::std::string::String>,
+    }
+    impl LogInfo {
+        pub fn builder() -> builder::LogInfo {
+            Default::default()
+        }
+    }
+    ///Code metrics, each as decimal text.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MetricInfo {
+        ///Average CCA cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cca_cyclomatic_complexity_per_method: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Total CCA cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cca_cyclomatic_complexity_total: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Code duplication ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_duplication_ratio: ::std::option::Option<::std::string::String>,
+        ///Duplicated code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_duplication_total: ::std::option::Option<::std::string::String>,
+        ///Effective lines of code (without blank and comment lines).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_size: ::std::option::Option<::std::string::String>,
+        ///Compliance with the cyclomatic complexity threshold.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cyclomatic_complexity_adequacy: ::std::option::Option<::std::string::String>,
+        ///Average cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cyclomatic_complexity_per_method: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Total cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cyclomatic_complexity_total: ::std::option::Option<::std::string::String>,
+        ///File duplication ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_duplication_ratio: ::std::option::Option<::std::string::String>,
+        ///Duplicated files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_duplication_total: ::std::option::Option<::std::string::String>,
+        ///Number of files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub files_total: ::std::option::Option<::std::string::String>,
+        ///Number of directories.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub folders_total: ::std::option::Option<::std::string::String>,
+        ///Functions with a huge CCA cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_cca_cyclomatic_complexity_total: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Share of functions with a huge cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_cyclomatic_complexity_ratio: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Functions with a huge cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_cyclomatic_complexity_total: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Share of huge nesting depths.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_depth_ratio: ::std::option::Option<::std::string::String>,
+        ///Places with a huge nesting depth.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_depth_total: ::std::option::Option<::std::string::String>,
+        ///Share of huge directories.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_folder_ratio: ::std::option::Option<::std::string::String>,
+        ///Huge directories.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_folder_total: ::std::option::Option<::std::string::String>,
+        ///Share of huge header files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_headerfile_ratio: ::std::option::Option<::std::string::String>,
+        ///Huge header files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_headerfile_total: ::std::option::Option<::std::string::String>,
+        ///Share of functions with huge line counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_method_ratio: ::std::option::Option<::std::string::String>,
+        ///Functions with huge line counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_method_total: ::std::option::Option<::std::string::String>,
+        ///Share of huge source files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_non_headerfile_ratio: ::std::option::Option<::std::string::String>,
+        ///Huge source files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub huge_non_headerfile_total: ::std::option::Option<::std::string::String>,
+        ///Average lines of code per file.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lines_per_file: ::std::option::Option<::std::string::String>,
+        ///Average lines of code per function.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lines_per_method: ::std::option::Option<::std::string::String>,
+        ///Maximum CCA cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_cca_cyclomatic_complexity: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Maximum cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_cyclomatic_complexity: ::std::option::Option<::std::string::String>,
+        ///Maximum nesting depth.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_depth: ::std::option::Option<::std::string::String>,
+        ///Total lines of functions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub method_lines: ::std::option::Option<::std::string::String>,
+        ///Number of functions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub methods_total: ::std::option::Option<::std::string::String>,
+        ///Code duplication ratio of source files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub non_hfile_code_duplication_ratio: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Duplicated code in source files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub non_hfile_code_duplication_total: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Source file duplication ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub non_hfile_duplication_ratio: ::std::option::Option<::std::string::String>,
+        ///Duplicated source files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub non_hfile_duplication_total: ::std::option::Option<::std::string::String>,
+        ///Raw lines of code (with blank and comment lines).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub raw_lines: ::std::option::Option<::std::string::String>,
+        ///Redundant code density.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub redundant_code_kloc: ::std::option::Option<::std::string::String>,
+        ///Redundant code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub redundant_code_total: ::std::option::Option<::std::string::String>,
+        ///Dangerous function density.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unsafe_functions_kloc: ::std::option::Option<::std::string::String>,
+        ///Dangerous functions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unsafe_functions_total: ::std::option::Option<::std::string::String>,
+        ///Suppressed warning density.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warning_suppression_kloc: ::std::option::Option<::std::string::String>,
+        ///Suppressed warnings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warning_suppression_total: ::std::option::Option<::std::string::String>,
+    }
+    impl MetricInfo {
+        pub fn builder() -> builder::MetricInfo {
+            Default::default()
+        }
+    }
+    ///Basic information of the checked task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ParamInfo {
+        ///Branch of this check.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub branch: ::std::option::Option<::std::string::String>,
+        ///Some check parameters of the task, as JSON text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub compile_config: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub encode: ::std::option::Option<::std::string::String>,
+        ///Directories excluded by the task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub exclude_dir: ::std::option::Option<::std::string::String>,
+        ///Rule language of this check.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_template: ::std::option::Option<::std::string::String>,
+        ///Repository address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ParamInfo {
+        pub fn builder() -> builder::ParamInfo {
+            Default::default()
+        }
+    }
+    ///One page of the directory tree of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct PathTreeResponse {
+        ///Directories and files of this page.
+        #[serde(default)]
+        pub info: ::std::vec::Vec<TreeNode>,
+        ///Number of nodes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl PathTreeResponse {
+        pub fn builder() -> builder::PathTreeResponse {
+            Default::default()
+        }
+    }
+    ///Progress of a running check (only while checking).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ProgressDetailV2 {
+        ///Execution state: running or success, null when the check failed, was stopped or never ran. The vendor's examples show display text here instead (e.g. "Performing the check..."), so the values are documented, not enforced.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub info: ::std::option::Option<::std::string::String>,
+        ///Progress percentage (0%-100%) while checking or after success; null otherwise.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ratio: ::std::option::Option<::std::string::String>,
+    }
+    impl ProgressDetailV2 {
+        pub fn builder() -> builder::ProgressDetailV2 {
+            Default::default()
+        }
+    }
+    ///Execution status of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ProgressInfoV2 {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress: ::std::option::Option<ProgressDetailV2>,
+        ///Execution status: 0 checking, 1 check failed, 2 check succeeded, 3 stopped; null when the task has never been checked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_status: ::std::option::Option<ProgressInfoV2TaskStatus>,
+    }
+    impl ProgressInfoV2 {
+        pub fn builder() -> builder::ProgressInfoV2 {
+            Default::default()
+        }
+    }
+    ///Execution status: 0 checking, 1 check failed, 2 check succeeded, 3 stopped; null when the task has never been checked.
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ProgressInfoV2TaskStatus(i32);
+    impl ::std::ops::Deref for ProgressInfoV2TaskStatus {
+        type Target = i32;
+        fn deref(&self) -> &i32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ProgressInfoV2TaskStatus> for i32 {
+        fn from(value: ProgressInfoV2TaskStatus) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for ProgressInfoV2TaskStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![0_i32, 1_i32, 2_i32, 3_i32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProgressInfoV2TaskStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///A threshold setting of a rule. The explorer has two same-shaped definitions (RuleConfig for CreateRuleset, RuleConfigParam for ListTemplateRules); the vendor SDK uses RuleConfig for both, and so does this spec.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RuleConfig {
+        ///Default threshold.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_value: ::std::option::Option<::std::string::String>,
+        ///Description of the setting (optional).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Rule configuration ID (see ListRules).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        ///Key of the configuration item; must belong to the rule.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option_key: ::std::option::Option<::std::string::String>,
+        ///Name of the configuration item; must belong to the rule.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option_name: ::std::option::Option<::std::string::String>,
+        ///New threshold.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option_value: ::std::option::Option<::std::string::String>,
+        ///Tool rule ID of the threshold (the vendor SDK and the page type it as an integer).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_id: ::std::option::Option<i64>,
+        ///Rule set ID (a 32-character UUID; see ListRulesets).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RuleConfig {
+        pub fn builder() -> builder::RuleConfig {
+            Default::default()
+        }
+    }
+    ///A rule of a rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RuleItem {
+        ///Whether the rule is enabled: 1 yes, 0 no.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checked: ::std::option::Option<RuleItemChecked>,
+        ///Threshold settings of the rule.
+        #[serde(default)]
+        pub rule_config_list: ::std::vec::Vec<RuleConfig>,
+        ///Rule ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_language: ::std::option::Option<Language>,
+        ///Rule name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_severity: ::std::option::Option<DefectSeverity>,
+        ///Rule tags (the field name is spelled so), e.g. huawei, cwe, misra.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_tages: ::std::option::Option<::std::string::String>,
+    }
+    impl RuleItem {
+        pub fn builder() -> builder::RuleItem {
+            Default::default()
+        }
+    }
+    ///Whether the rule is enabled: 1 yes, 0 no.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RuleItemChecked {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RuleItemChecked {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RuleItemChecked {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RuleItemChecked {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RuleItemChecked {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RuleItemChecked {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RuleItemChecked {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RuleItemChecked {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RuleItemChecked {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RuleItemChecked {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RuleItemChecked {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RuleItemChecked {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RuleItemChecked".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///A rule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RuleListItem {
+        ///Non-compliant example (code or text).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_example: ::std::option::Option<::std::string::String>,
+        ///Fix suggestion (code or text).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revise_opinion: ::std::option::Option<::std::string::String>,
+        ///Compliant example (code or text).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub right_example: ::std::option::Option<::std::string::String>,
+        ///Rule description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_desc: ::std::option::Option<::std::string::String>,
+        ///Rule ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_language: ::std::option::Option<Language>,
+        ///Rule name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_name: ::std::option::Option<::std::string::String>,
+        ///Rule standard category, e.g. common, common_standard_recommend, common_standard_rule, security, security_standard_recommend, security_standard_rule.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_set: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_severity: ::std::option::Option<DefectSeverity>,
+        ///Rule tags (the field name is spelled so), e.g. huawei, cwe, misra.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_tages: ::std::option::Option<::std::string::String>,
+    }
+    impl RuleListItem {
+        pub fn builder() -> builder::RuleListItem {
+            Default::default()
+        }
+    }
+    ///One page of rules.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RuleListResponse {
+        ///Rules of this page.
+        #[serde(default)]
+        pub info: ::std::vec::Vec<RuleListItem>,
+        ///Number of rules.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl RuleListResponse {
+        pub fn builder() -> builder::RuleListResponse {
+            Default::default()
+        }
+    }
+    ///A rule set to enable in a new task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RuleSetV2 {
+        pub language: Language,
+        ///Rule set ID (1 to 32 characters); omit it to use the language's default rule set in the project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ruleset_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RuleSetV2 {
+        pub fn builder() -> builder::RuleSetV2 {
+            Default::default()
+        }
+    }
+    ///A new user-defined rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct Ruleset {
+        ///Custom rule settings, e.g. changed severities and thresholds.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_attributes: ::std::option::Option<::std::vec::Vec<CustomAttributes>>,
+        ///1 to base the new rule set on the existing rule set template_id, 0 to start from an empty one.
+        pub is_default: RulesetIsDefault,
+        pub language: Language,
+        ///CodeArts project ID (the 32-character UUID of the project).
+        pub project_id: ::std::string::String,
+        ///IDs of the rules to enable, comma-separated (see ListRules).
+        pub rule_ids: ::std::string::String,
+        ///ID of the rule set to base the new one on (a 32-character UUID); needed when is_default is 1 (see ListRulesets).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_id: ::std::option::Option<::std::string::String>,
+        ///Name of the new rule set: letters (including CJK), digits, periods, hyphens and underscores.
+        pub template_name: ::std::string::String,
+        ///IDs of the rules to disable, comma-separated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uncheck_ids: ::std::option::Option<::std::string::String>,
+    }
+    impl Ruleset {
+        pub fn builder() -> builder::Ruleset {
+            Default::default()
+        }
+    }
+    ///1 to base the new rule set on the existing rule set template_id, 0 to start from an empty one.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RulesetIsDefault {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RulesetIsDefault {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RulesetIsDefault {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RulesetIsDefault {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RulesetIsDefault {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RulesetIsDefault {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RulesetIsDefault {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RulesetIsDefault {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RulesetIsDefault {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RulesetIsDefault {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RulesetIsDefault {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RulesetIsDefault {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RulesetIsDefault".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///A rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RulesetItem {
+        ///IAM user ID of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_id: ::std::option::Option<::std::string::String>,
+        ///IAM user name of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_name: ::std::option::Option<::std::string::String>,
+        ///Whether it is the default rule set of its language: 1 yes, 0 no.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_default: ::std::option::Option<RulesetItemIsDefault>,
+        ///Whether it is a system rule set: 1 yes, 0 no.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_default_template: ::std::option::Option<RulesetItemIsDefaultTemplate>,
+        ///Whether it is the project's default rule set of its language: 1 yes, 0 no.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_devcloud_project_default: ::std::option::Option<
+            RulesetItemIsDevcloudProjectDefault,
+        >,
+        ///Whether the rule set is in use: 1 in use, 0 idle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_used: ::std::option::Option<RulesetItemIsUsed>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<Language>,
+        ///IDs of the rules in the rule set, comma-separated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rule_ids: ::std::option::Option<::std::string::String>,
+        ///Creation time (UTC).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_create_time: ::std::option::Option<::std::string::String>,
+        ///Rule set ID (a 32-character UUID).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_id: ::std::option::Option<::std::string::String>,
+        ///Rule set name (1 to 128 letters, digits, periods, hyphens and underscores).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_name: ::std::option::Option<::std::string::String>,
+    }
+    impl RulesetItem {
+        pub fn builder() -> builder::RulesetItem {
+            Default::default()
+        }
+    }
+    ///Whether it is the default rule set of its language: 1 yes, 0 no.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RulesetItemIsDefault {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RulesetItemIsDefault {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RulesetItemIsDefault {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RulesetItemIsDefault {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RulesetItemIsDefault {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RulesetItemIsDefault {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RulesetItemIsDefault {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RulesetItemIsDefault {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RulesetItemIsDefault {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RulesetItemIsDefault {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RulesetItemIsDefault {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RulesetItemIsDefault {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RulesetItemIsDefault".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Whether it is a system rule set: 1 yes, 0 no.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RulesetItemIsDefaultTemplate {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RulesetItemIsDefaultTemplate {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RulesetItemIsDefaultTemplate {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RulesetItemIsDefaultTemplate {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RulesetItemIsDefaultTemplate {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RulesetItemIsDefaultTemplate {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RulesetItemIsDefaultTemplate {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RulesetItemIsDefaultTemplate {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RulesetItemIsDefaultTemplate {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RulesetItemIsDefaultTemplate {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RulesetItemIsDefaultTemplate {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RulesetItemIsDefaultTemplate {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RulesetItemIsDefaultTemplate".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Whether it is the project's default rule set of its language: 1 yes, 0 no.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RulesetItemIsDevcloudProjectDefault {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RulesetItemIsDevcloudProjectDefault {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RulesetItemIsDevcloudProjectDefault {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RulesetItemIsDevcloudProjectDefault {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RulesetItemIsDevcloudProjectDefault {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RulesetItemIsDevcloudProjectDefault {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RulesetItemIsDevcloudProjectDefault {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RulesetItemIsDevcloudProjectDefault {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for RulesetItemIsDevcloudProjectDefault {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String>
+    for RulesetItemIsDevcloudProjectDefault {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RulesetItemIsDevcloudProjectDefault {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RulesetItemIsDevcloudProjectDefault {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RulesetItemIsDevcloudProjectDefault".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Whether the rule set is in use: 1 in use, 0 idle.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RulesetItemIsUsed {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RulesetItemIsUsed {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RulesetItemIsUsed {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RulesetItemIsUsed {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RulesetItemIsUsed {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RulesetItemIsUsed {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RulesetItemIsUsed {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RulesetItemIsUsed {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RulesetItemIsUsed {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RulesetItemIsUsed {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RulesetItemIsUsed {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RulesetItemIsUsed {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RulesetItemIsUsed".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///The new rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RulesetRes {
+        ///Rule set ID (a 32-character UUID).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RulesetRes {
+        pub fn builder() -> builder::RulesetRes {
+            Default::default()
+        }
+    }
+    ///Optional settings of one run.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RunRequestV2 {
+        ///Deprecated (token of that user).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::std::string::String>,
+        ///Deprecated (branch of a temporary repository).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_branch: ::std::option::Option<::std::string::String>,
+        ///Deprecated (address of a temporary repository).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_url: ::std::option::Option<::std::string::String>,
+        ///How merge-request code is fetched, for when the check fails to fetch it: pull (pull/xx/xx) or merge_request (merge_request/xx/xx). Without it the service picks by repository type (pull for Gitee, merge_request otherwise).
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<RunRequestV2Ref>,
+        ///Deprecated (user with permission on a temporary repository).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    impl RunRequestV2 {
+        pub fn builder() -> builder::RunRequestV2 {
+            Default::default()
+        }
+    }
+    ///How merge-request code is fetched, for when the check fails to fetch it: pull (pull/xx/xx) or merge_request (merge_request/xx/xx). Without it the service picks by repository type (pull for Gitee, merge_request otherwise).
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum RunRequestV2Ref {
+        #[serde(rename = "pull")]
+        Pull,
+        #[serde(rename = "merge_request")]
+        MergeRequest,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl RunRequestV2Ref {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["pull", "merge_request"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Pull => "pull",
+                Self::MergeRequest => "merge_request",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RunRequestV2Ref {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for RunRequestV2Ref {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for RunRequestV2Ref {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for RunRequestV2Ref {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for RunRequestV2Ref {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for RunRequestV2Ref {
+        fn from(value: &str) -> Self {
+            match value {
+                "pull" => Self::Pull,
+                "merge_request" => Self::MergeRequest,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RunRequestV2Ref {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for RunRequestV2Ref {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RunRequestV2Ref {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RunRequestV2Ref {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RunRequestV2Ref".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["pull", "merge_request"] }, { "type" : "string"
+                }] }
+            )
+        }
+    }
+    ///The started run.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RunTaskInfoV2 {
+        ///ID of the execution record of this run (a 32-character UUID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exec_id: ::std::option::Option<::std::string::String>,
     }
-    impl RunTaskResponse {
-        pub fn builder() -> builder::RunTaskResponse {
+    impl RunTaskInfoV2 {
+        pub fn builder() -> builder::RunTaskInfoV2 {
+            Default::default()
+        }
+    }
+    ///One page of the issues of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShowDefectsDetailResponseV2 {
+        ///Issues of this page. The service may split an issue into several entries, so the count can exceed limit; de-duplicated by defect_id it equals limit.
+        #[serde(default)]
+        pub defects: ::std::vec::Vec<DefectInfoV2>,
+        ///Number of issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl ShowDefectsDetailResponseV2 {
+        pub fn builder() -> builder::ShowDefectsDetailResponseV2 {
+            Default::default()
+        }
+    }
+    ///Issue statistics of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShowDefectsStatisticResponseV2 {
+        ///End of the last check, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_finish_time: ::std::option::Option<::std::string::String>,
+        ///Start of the last check, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub severity: ::std::option::Option<StatisticSeverityV2>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<StatisticStatusV2>,
+    }
+    impl ShowDefectsStatisticResponseV2 {
+        pub fn builder() -> builder::ShowDefectsStatisticResponseV2 {
+            Default::default()
+        }
+    }
+    ///One page of the tasks of a project.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShowTasksResponseV2 {
+        ///Tasks of this page.
+        #[serde(default)]
+        pub tasks: ::std::vec::Vec<SimpleTaskInfoV2>,
+        ///Number of tasks in the project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl ShowTasksResponseV2 {
+        pub fn builder() -> builder::ShowTasksResponseV2 {
+            Default::default()
+        }
+    }
+    ///A task in a task list.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SimpleTaskInfoV2 {
+        ///Creation time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///User ID of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_id: ::std::option::Option<::std::string::String>,
+        ///Default branch of the task (not necessarily the repository's default branch).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_branch: ::std::option::Option<::std::string::String>,
+        ///Repository address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_url: ::std::option::Option<::std::string::String>,
+        ///Last check time of any branch or incremental task of this task, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_time: ::std::option::Option<::std::string::String>,
+        ///ID of the task's default branch task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+        ///Task name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_name: ::std::option::Option<::std::string::String>,
+    }
+    impl SimpleTaskInfoV2 {
+        pub fn builder() -> builder::SimpleTaskInfoV2 {
+            Default::default()
+        }
+    }
+    ///Issue counts by severity. Ignored and fixed issues are not counted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct StatisticSeverityV2 {
+        ///Critical issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub critical: ::std::option::Option<i32>,
+        ///Major issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub major: ::std::option::Option<i32>,
+        ///Minor issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub minor: ::std::option::Option<i32>,
+        ///Suggestions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suggestion: ::std::option::Option<i32>,
+    }
+    impl StatisticSeverityV2 {
+        pub fn builder() -> builder::StatisticSeverityV2 {
+            Default::default()
+        }
+    }
+    ///Issue counts by status.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct StatisticStatusV2 {
+        ///Ignored issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dismissed: ::std::option::Option<i32>,
+        ///Fixed issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fixed: ::std::option::Option<i32>,
+        ///Resolved and fixed issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolved: ::std::option::Option<i32>,
+        ///Resolved issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub solved: ::std::option::Option<i32>,
+        ///Pending issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unresolved: ::std::option::Option<i32>,
+    }
+    impl StatisticStatusV2 {
+        pub fn builder() -> builder::StatisticStatusV2 {
+            Default::default()
+        }
+    }
+    ///An advanced setting of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskAdvancedSettings {
+        ///Description of the setting.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Setting name (e.g. customImage).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///Options of the setting.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub option_value: ::std::option::Option<::std::string::String>,
+        ///Setting value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    impl TaskAdvancedSettings {
+        pub fn builder() -> builder::TaskAdvancedSettings {
+            Default::default()
+        }
+    }
+    ///One advanced setting to change.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskAdvancedSettingsItem {
+        ///Setting name: customImage (custom image) or includePaths (directories to check).
+        pub key: ::std::string::String,
+        ///Setting value (1 to 1000 characters).
+        pub value: ::std::string::String,
+    }
+    impl TaskAdvancedSettingsItem {
+        pub fn builder() -> builder::TaskAdvancedSettingsItem {
+            Default::default()
+        }
+    }
+    ///Check parameters of one check tool of a rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskCheckParameters {
+        ///Check tool ID (0 or greater).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_id: ::std::option::Option<i32>,
+        ///Check parameters.
+        #[serde(default)]
+        pub checker_configs: ::std::vec::Vec<CheckConfigInfo>,
+        ///Compilation parameter name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl TaskCheckParameters {
+        pub fn builder() -> builder::TaskCheckParameters {
+            Default::default()
+        }
+    }
+    ///One page of the check parameters of a task rule set.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskCheckResponse {
+        ///Check parameters of this page.
+        #[serde(default)]
+        pub data: ::std::vec::Vec<TaskCheckParameters>,
+        ///Number of entries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl TaskCheckResponse {
+        pub fn builder() -> builder::TaskCheckResponse {
+            Default::default()
+        }
+    }
+    ///One compilation setting.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskCheckSettingsItem {
+        ///Setting key, e.g. compileTool (build tool), buildToolVersion (build tool version) or compileScriptCmd (build command); the vendor's example uses other keys (csharpCompileTool).
+        pub cfg_key: ::std::string::String,
+        ///Setting value; mandatory for compileTool and buildToolVersion, whose values are build images (see x-codearts-values); free text for compileScriptCmd.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cfg_value: ::std::option::Option<::std::string::String>,
+        ///State of the setting; send on.
+        pub status: TaskCheckSettingsItemStatus,
+    }
+    impl TaskCheckSettingsItem {
+        pub fn builder() -> builder::TaskCheckSettingsItem {
+            Default::default()
+        }
+    }
+    ///State of the setting; send on.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum TaskCheckSettingsItemStatus {
+        #[serde(rename = "on")]
+        On,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl TaskCheckSettingsItemStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["on"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::On => "on",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for TaskCheckSettingsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for TaskCheckSettingsItemStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for TaskCheckSettingsItemStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for TaskCheckSettingsItemStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for TaskCheckSettingsItemStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for TaskCheckSettingsItemStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "on" => Self::On,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TaskCheckSettingsItemStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for TaskCheckSettingsItemStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskCheckSettingsItemStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaskCheckSettingsItemStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaskCheckSettingsItemStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["on"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///The new task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskIdV2 {
+        ///Task ID: a 32-character UUID for a full task, MR_ followed by a 32-character UUID for a merge-request task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+    }
+    impl TaskIdV2 {
+        pub fn builder() -> builder::TaskIdV2 {
+            Default::default()
+        }
+    }
+    ///Issue summary of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskInfoV2 {
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_type: ::std::option::Option<::std::string::String>,
+        ///Effective lines of code (without blank and comment lines).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_line: ::std::option::Option<i64>,
+        ///Raw lines of code (with blank and comment lines).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_line_total: ::std::option::Option<i64>,
+        ///Code quality score.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_quality: ::std::option::Option<f64>,
+        ///Comment lines.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment_lines: ::std::option::Option<i64>,
+        ///Comment ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment_ratio: ::std::option::Option<::std::string::String>,
+        ///Total cyclomatic complexity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub complexity_count: ::std::option::Option<i64>,
+        ///Creation time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///User ID of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_id: ::std::option::Option<::std::string::String>,
+        ///Critical issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub critical_count: ::std::option::Option<::std::string::String>,
+        ///Average cyclomatic complexity per file.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cyclomatic_complexity_per_file: ::std::option::Option<::std::string::String>,
+        ///Average cyclomatic complexity per method.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cyclomatic_complexity_per_method: ::std::option::Option<
+            ::std::string::String,
+        >,
+        ///Ignored issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dismissed_count: ::std::option::Option<i32>,
+        ///Duplicated blocks.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duplicated_blocks: ::std::option::Option<i64>,
+        ///Duplicated files.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duplicated_files: ::std::option::Option<i64>,
+        ///Duplicated lines.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duplicated_lines: ::std::option::Option<i64>,
+        ///Code duplication ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duplication_ratio: ::std::option::Option<::std::string::String>,
+        ///File duplication ratio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_duplication_ratio: ::std::option::Option<::std::string::String>,
+        ///Repository branch (the source branch for a merge-request task).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_branch: ::std::option::Option<::std::string::String>,
+        ///Repository address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_url: ::std::option::Option<::std::string::String>,
+        ///Whether the quality gate passed: 1 passed, 0 failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_access: ::std::option::Option<TaskInfoV2IsAccess>,
+        ///Pending issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub issue_count: ::std::option::Option<i32>,
+        ///Last check time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_time: ::std::option::Option<::std::string::String>,
+        ///Last execution time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_exec_time: ::std::option::Option<::std::string::String>,
+        ///Major issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub major_count: ::std::option::Option<::std::string::String>,
+        ///Minor issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub minor_count: ::std::option::Option<::std::string::String>,
+        ///New issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_count: ::std::option::Option<i32>,
+        ///New critical issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_critical_count: ::std::option::Option<::std::string::String>,
+        ///New major issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_major_count: ::std::option::Option<::std::string::String>,
+        ///New minor issues. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_minor_count: ::std::option::Option<::std::string::String>,
+        ///New suggestions. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub new_suggestion_count: ::std::option::Option<::std::string::String>,
+        ///Whether the quality gate passed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review_result: ::std::option::Option<::std::string::String>,
+        ///Risk coefficient.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub risk_coefficient: ::std::option::Option<f64>,
+        ///Resolved and fixed issues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub solve_count: ::std::option::Option<i32>,
+        ///Suggestions. Ignored and fixed issues are not counted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suggestion_count: ::std::option::Option<::std::string::String>,
+        ///Task ID as returned by CreateTask; every task, branch task and API-created incremental task has its own.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+        ///Task name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_name: ::std::option::Option<::std::string::String>,
+        ///How the task was triggered: 0 manually, 1 on schedule, 2 by a code commit, 3 by a merge request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trigger_type: ::std::option::Option<TaskInfoV2TriggerType>,
+    }
+    impl TaskInfoV2 {
+        pub fn builder() -> builder::TaskInfoV2 {
+            Default::default()
+        }
+    }
+    ///Whether the quality gate passed: 1 passed, 0 failed.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum TaskInfoV2IsAccess {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "0")]
+        X0,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl TaskInfoV2IsAccess {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["1", "0"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X0 => "0",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for TaskInfoV2IsAccess {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for TaskInfoV2IsAccess {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for TaskInfoV2IsAccess {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for TaskInfoV2IsAccess {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for TaskInfoV2IsAccess {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for TaskInfoV2IsAccess {
+        fn from(value: &str) -> Self {
+            match value {
+                "1" => Self::X1,
+                "0" => Self::X0,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TaskInfoV2IsAccess {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for TaskInfoV2IsAccess {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskInfoV2IsAccess {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaskInfoV2IsAccess {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaskInfoV2IsAccess".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["1", "0"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///How the task was triggered: 0 manually, 1 on schedule, 2 by a code commit, 3 by a merge request.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum TaskInfoV2TriggerType {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl TaskInfoV2TriggerType {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1", "2", "3"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::X3 => "3",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for TaskInfoV2TriggerType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for TaskInfoV2TriggerType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for TaskInfoV2TriggerType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for TaskInfoV2TriggerType {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for TaskInfoV2TriggerType {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for TaskInfoV2TriggerType {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                "2" => Self::X2,
+                "3" => Self::X3,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TaskInfoV2TriggerType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for TaskInfoV2TriggerType {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskInfoV2TriggerType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaskInfoV2TriggerType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaskInfoV2TriggerType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1", "2", "3"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Failure log of a check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskLogRes {
+        ///Failure log entries.
+        #[serde(default)]
+        pub log_info: ::std::vec::Vec<LogInfo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub param_info: ::std::option::Option<ParamInfo>,
+    }
+    impl TaskLogRes {
+        pub fn builder() -> builder::TaskLogRes {
+            Default::default()
+        }
+    }
+    ///Code metrics (cmetrics) summary of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskMetricInfo {
+        ///Deprecated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub check_type: ::std::option::Option<::std::string::String>,
+        ///Creation time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///User ID of the creator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub creator_id: ::std::option::Option<::std::string::String>,
+        ///Repository branch.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_branch: ::std::option::Option<::std::string::String>,
+        ///Repository address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_url: ::std::option::Option<::std::string::String>,
+        ///End of the last execution, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_finish_time: ::std::option::Option<::std::string::String>,
+        ///Last check time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_check_time: ::std::option::Option<::std::string::String>,
+        ///Last execution time, UTC, formatted yyyy-MM-ddTHH:mm:ssZ (e.g. 2020-09-25T12:05:00Z).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_exec_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metric_info: ::std::option::Option<MetricInfo>,
+        ///Task ID as returned by CreateTask.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+        ///Task name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_name: ::std::option::Option<::std::string::String>,
+    }
+    impl TaskMetricInfo {
+        pub fn builder() -> builder::TaskMetricInfo {
+            Default::default()
+        }
+    }
+    ///A rule set of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskRulesetInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<Language>,
+        ///Rule set kind: 0 user-defined, 1 system.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<TaskRulesetInfoStatus>,
+        ///Rule set ID (1 to 32 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_id: ::std::option::Option<::std::string::String>,
+        ///Rule set name (1 to 128 letters, digits, periods, hyphens and underscores).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub template_name: ::std::option::Option<::std::string::String>,
+        ///Selection state: selected, or optional (the project's default rule set of a language the task does not check).
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<TaskRulesetInfoType>,
+    }
+    impl TaskRulesetInfo {
+        pub fn builder() -> builder::TaskRulesetInfo {
+            Default::default()
+        }
+    }
+    ///Rule set kind: 0 user-defined, 1 system.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum TaskRulesetInfoStatus {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl TaskRulesetInfoStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for TaskRulesetInfoStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for TaskRulesetInfoStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for TaskRulesetInfoStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for TaskRulesetInfoStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for TaskRulesetInfoStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for TaskRulesetInfoStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TaskRulesetInfoStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for TaskRulesetInfoStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskRulesetInfoStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaskRulesetInfoStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaskRulesetInfoStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Selection state: selected, or optional (the project's default rule set of a language the task does not check).
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum TaskRulesetInfoType {
+        #[serde(rename = "selected")]
+        Selected,
+        #[serde(rename = "optional")]
+        Optional,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl TaskRulesetInfoType {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["selected", "optional"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Selected => "selected",
+                Self::Optional => "optional",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for TaskRulesetInfoType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for TaskRulesetInfoType {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for TaskRulesetInfoType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for TaskRulesetInfoType {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for TaskRulesetInfoType {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for TaskRulesetInfoType {
+        fn from(value: &str) -> Self {
+            match value {
+                "selected" => Self::Selected,
+                "optional" => Self::Optional,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TaskRulesetInfoType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for TaskRulesetInfoType {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskRulesetInfoType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaskRulesetInfoType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaskRulesetInfoType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["selected", "optional"] }, { "type" : "string"
+                }] }
+            )
+        }
+    }
+    ///One page of the rule sets of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskRulesetResponse {
+        ///Rule sets of this page (the field the API Explorer definition, the newer pages and the EU example use).
+        #[serde(default)]
+        pub data: ::std::vec::Vec<TaskRulesetInfo>,
+        ///Rule sets of this page (the field the vendor SDK 3.1.219 and the EU table name).
+        #[serde(default)]
+        pub info: ::std::vec::Vec<TaskRulesetInfo>,
+        ///Number of rule sets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl TaskRulesetResponse {
+        pub fn builder() -> builder::TaskRulesetResponse {
+            Default::default()
+        }
+    }
+    ///One page of the advanced settings of a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TaskSettingsResponse {
+        ///Advanced settings of this page.
+        #[serde(default)]
+        pub info: ::std::vec::Vec<TaskAdvancedSettings>,
+        ///Number of settings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i32>,
+    }
+    impl TaskSettingsResponse {
+        pub fn builder() -> builder::TaskSettingsResponse {
+            Default::default()
+        }
+    }
+    ///A directory or file of a task's repository.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct TreeNode {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checkbox_status: ::std::option::Option<CheckboxStatus>,
+        ///Directory or file name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_name: ::std::option::Option<::std::string::String>,
+        ///Directory or file path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_path: ::std::option::Option<::std::string::String>,
+        ///Whether the node is a leaf (a file).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_leaf: ::std::option::Option<bool>,
+    }
+    impl TreeNode {
+        pub fn builder() -> builder::TreeNode {
+            Default::default()
+        }
+    }
+    ///New status of one or more issues.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateDefectRequestBody {
+        ///User name of the reviewer of an ignore request; mandatory when defect_status is 4 with ignore review enabled (Huawei Cloud Stack editions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approver: ::std::option::Option<::std::string::String>,
+        ///Remark on this status change (Huawei Cloud Stack editions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        ///Issue ID (MergeKey, the defect_id of ShowTaskDefects); several IDs are comma-separated.
+        pub defect_id: ::std::string::String,
+        pub defect_status: DefectStatus,
+        #[serde(
+            rename = "ignoreType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ignore_type: ::std::option::Option<IgnoreType>,
+    }
+    impl UpdateDefectRequestBody {
+        pub fn builder() -> builder::UpdateDefectRequestBody {
+            Default::default()
+        }
+    }
+    ///Directories and files to exclude from or include in checks.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateIgnorePathRequestBody {
+        ///Nodes whose exclusion changes.
+        pub ignore_path_settings: ::std::vec::Vec<IgnorePathSettingItem>,
+    }
+    impl UpdateIgnorePathRequestBody {
+        pub fn builder() -> builder::UpdateIgnorePathRequestBody {
+            Default::default()
+        }
+    }
+    ///Rule sets to enable or disable in the task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateTaskRuleset(pub ::std::vec::Vec<UpdateTaskRulesetItem>);
+    impl ::std::ops::Deref for UpdateTaskRuleset {
+        type Target = ::std::vec::Vec<UpdateTaskRulesetItem>;
+        fn deref(&self) -> &::std::vec::Vec<UpdateTaskRulesetItem> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateTaskRuleset>
+    for ::std::vec::Vec<UpdateTaskRulesetItem> {
+        fn from(value: UpdateTaskRuleset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<UpdateTaskRulesetItem>>
+    for UpdateTaskRuleset {
+        fn from(value: ::std::vec::Vec<UpdateTaskRulesetItem>) -> Self {
+            Self(value)
+        }
+    }
+    ///Enabling or disabling one rule set in a task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateTaskRulesetItem {
+        ///Whether the rule set is enabled for the language: 1 yes, 0 no.
+        pub if_use: UpdateTaskRulesetItemIfUse,
+        pub language: Language,
+        ///Rule set ID (1 to 32 characters).
+        pub rule_set_id: ::std::string::String,
+        ///New/old data marker; always 1.
+        pub status: UpdateTaskRulesetItemStatus,
+    }
+    impl UpdateTaskRulesetItem {
+        pub fn builder() -> builder::UpdateTaskRulesetItem {
+            Default::default()
+        }
+    }
+    ///Whether the rule set is enabled for the language: 1 yes, 0 no.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum UpdateTaskRulesetItemIfUse {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl UpdateTaskRulesetItemIfUse {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["0", "1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X0 => "0",
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for UpdateTaskRulesetItemIfUse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for UpdateTaskRulesetItemIfUse {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for UpdateTaskRulesetItemIfUse {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for UpdateTaskRulesetItemIfUse {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for UpdateTaskRulesetItemIfUse {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for UpdateTaskRulesetItemIfUse {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::X0,
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for UpdateTaskRulesetItemIfUse {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for UpdateTaskRulesetItemIfUse {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for UpdateTaskRulesetItemIfUse {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for UpdateTaskRulesetItemIfUse {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "UpdateTaskRulesetItemIfUse".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["0", "1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///New/old data marker; always 1.
+    ///
+    /// Values the spec does not list decode as the catch-all variant, which keeps the value as
+    /// sent (and sends it back as it is).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[non_exhaustive]
+    pub enum UpdateTaskRulesetItemStatus {
+        #[serde(rename = "1")]
+        X1,
+        /// A value this version of the spec does not list.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl UpdateTaskRulesetItemStatus {
+        /// Every value the spec lists, as the service spells it.
+        pub const KNOWN: &'static [&'static str] = &["1"];
+        /// The value as the service spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+        /// Whether the spec lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for UpdateTaskRulesetItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::ops::Deref for UpdateTaskRulesetItemStatus {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::AsRef<str> for UpdateTaskRulesetItemStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::cmp::PartialEq<str> for UpdateTaskRulesetItemStatus {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+    impl ::std::cmp::PartialEq<&str> for UpdateTaskRulesetItemStatus {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+    impl ::std::convert::From<&str> for UpdateTaskRulesetItemStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "1" => Self::X1,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for UpdateTaskRulesetItemStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::convert::From<&::std::string::String> for UpdateTaskRulesetItemStatus {
+        fn from(value: &::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for UpdateTaskRulesetItemStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for UpdateTaskRulesetItemStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "UpdateTaskRulesetItemStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "enum" : ["1"] }, { "type" : "string" }] }
+            )
+        }
+    }
+    ///Advanced settings to change.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateTaskSettingsRequestBody {
+        ///Settings to change; must not be empty.
+        pub task_advanced_settings: ::std::vec::Vec<TaskAdvancedSettingsItem>,
+    }
+    impl UpdateTaskSettingsRequestBody {
+        pub fn builder() -> builder::UpdateTaskSettingsRequestBody {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct CheckConfigInfo {
+            cfg_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            default_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_required: ::std::result::Result<
+                ::std::option::Option<super::CheckConfigInfoIsRequired>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            option_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::CheckConfigInfoStatus>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::CheckConfigInfoType>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CheckConfigInfo {
+            fn default() -> Self {
+                Self {
+                    cfg_key: Ok(Default::default()),
+                    default_value: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    is_required: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    option_value: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl CheckConfigInfo {
+            pub fn cfg_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cfg_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cfg_key: {e}")
+                    });
+                self
+            }
+            pub fn default_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default_value: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn is_required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CheckConfigInfoIsRequired>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_required: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn option_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.option_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for option_value: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CheckConfigInfoStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CheckConfigInfoType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CheckConfigInfo> for super::CheckConfigInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CheckConfigInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cfg_key: value.cfg_key?,
+                    default_value: value.default_value?,
+                    description: value.description?,
+                    is_required: value.is_required?,
+                    name: value.name?,
+                    option_value: value.option_value?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CheckConfigInfo> for CheckConfigInfo {
+            fn from(value: super::CheckConfigInfo) -> Self {
+                Self {
+                    cfg_key: Ok(value.cfg_key),
+                    default_value: Ok(value.default_value),
+                    description: Ok(value.description),
+                    is_required: Ok(value.is_required),
+                    name: Ok(value.name),
+                    option_value: Ok(value.option_value),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CheckRecordDataInfo {
+            check_end_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            check_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            issue_counts: ::std::result::Result<
+                ::std::option::Option<super::CheckRecordIssueCountsInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CheckRecordDataInfo {
+            fn default() -> Self {
+                Self {
+                    check_end_time: Ok(Default::default()),
+                    check_time: Ok(Default::default()),
+                    issue_counts: Ok(Default::default()),
+                }
+            }
+        }
+        impl CheckRecordDataInfo {
+            pub fn check_end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for check_end_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn check_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_time: {e}")
+                    });
+                self
+            }
+            pub fn issue_counts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CheckRecordIssueCountsInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.issue_counts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for issue_counts: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CheckRecordDataInfo>
+        for super::CheckRecordDataInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CheckRecordDataInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    check_end_time: value.check_end_time?,
+                    check_time: value.check_time?,
+                    issue_counts: value.issue_counts?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CheckRecordDataInfo> for CheckRecordDataInfo {
+            fn from(value: super::CheckRecordDataInfo) -> Self {
+                Self {
+                    check_end_time: Ok(value.check_end_time),
+                    check_time: Ok(value.check_time),
+                    issue_counts: Ok(value.issue_counts),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CheckRecordIssueCountsInfo {
+            critical: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            normal: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            serious: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CheckRecordIssueCountsInfo {
+            fn default() -> Self {
+                Self {
+                    critical: Ok(Default::default()),
+                    normal: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    serious: Ok(Default::default()),
+                }
+            }
+        }
+        impl CheckRecordIssueCountsInfo {
+            pub fn critical<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.critical = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for critical: {e}")
+                    });
+                self
+            }
+            pub fn normal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.normal = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for normal: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn serious<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.serious = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for serious: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CheckRecordIssueCountsInfo>
+        for super::CheckRecordIssueCountsInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CheckRecordIssueCountsInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    critical: value.critical?,
+                    normal: value.normal?,
+                    prompt: value.prompt?,
+                    serious: value.serious?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CheckRecordIssueCountsInfo>
+        for CheckRecordIssueCountsInfo {
+            fn from(value: super::CheckRecordIssueCountsInfo) -> Self {
+                Self {
+                    critical: Ok(value.critical),
+                    normal: Ok(value.normal),
+                    prompt: Ok(value.prompt),
+                    serious: Ok(value.serious),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CheckRecordResult {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::CheckRecordDataInfo>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CheckRecordResult {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl CheckRecordResult {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CheckRecordDataInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CheckRecordResult> for super::CheckRecordResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CheckRecordResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CheckRecordResult> for CheckRecordResult {
+            fn from(value: super::CheckRecordResult) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ConfigTaskParameterBody {
+            check_id: ::std::result::Result<i32, ::std::string::String>,
+            language: ::std::result::Result<super::Language, ::std::string::String>,
+            ruleset_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::ConfigTaskParameterBodyStatus,
+                ::std::string::String,
+            >,
+            task_check_settings: ::std::result::Result<
+                ::std::vec::Vec<super::TaskCheckSettingsItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ConfigTaskParameterBody {
+            fn default() -> Self {
+                Self {
+                    check_id: Err("no value supplied for check_id".to_string()),
+                    language: Err("no value supplied for language".to_string()),
+                    ruleset_id: Err("no value supplied for ruleset_id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    task_check_settings: Err(
+                        "no value supplied for task_check_settings".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ConfigTaskParameterBody {
+            pub fn check_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_id: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Language>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn ruleset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ruleset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ruleset_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ConfigTaskParameterBodyStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn task_check_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::TaskCheckSettingsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_check_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for task_check_settings: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ConfigTaskParameterBody>
+        for super::ConfigTaskParameterBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConfigTaskParameterBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    check_id: value.check_id?,
+                    language: value.language?,
+                    ruleset_id: value.ruleset_id?,
+                    status: value.status?,
+                    task_check_settings: value.task_check_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ConfigTaskParameterBody>
+        for ConfigTaskParameterBody {
+            fn from(value: super::ConfigTaskParameterBody) -> Self {
+                Self {
+                    check_id: Ok(value.check_id),
+                    language: Ok(value.language),
+                    ruleset_id: Ok(value.ruleset_id),
+                    status: Ok(value.status),
+                    task_check_settings: Ok(value.task_check_settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateTaskRequestV2 {
+            access_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            check_type: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            enable_fossbot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            endpoint_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_branch: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            git_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            inc_config: ::std::result::Result<
+                ::std::option::Option<super::IncConfigV2>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Language>>,
+                ::std::string::String,
+            >,
+            resource_pool_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_sets: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::RuleSetV2>>,
+                ::std::string::String,
+            >,
+            task_type: ::std::result::Result<
+                ::std::option::Option<super::CreateTaskRequestV2TaskType>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateTaskRequestV2 {
+            fn default() -> Self {
+                Self {
+                    access_token: Ok(Default::default()),
+                    check_type: Ok(Default::default()),
+                    enable_fossbot: Ok(Default::default()),
+                    endpoint_id: Ok(Default::default()),
+                    git_branch: Err("no value supplied for git_branch".to_string()),
+                    git_url: Err("no value supplied for git_url".to_string()),
+                    inc_config: Ok(Default::default()),
+                    language: Ok(Default::default()),
+                    resource_pool_id: Ok(Default::default()),
+                    rule_sets: Ok(Default::default()),
+                    task_type: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateTaskRequestV2 {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            pub fn check_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_type: {e}")
+                    });
+                self
+            }
+            pub fn enable_fossbot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_fossbot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enable_fossbot: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn endpoint_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endpoint_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for endpoint_id: {e}")
+                    });
+                self
+            }
+            pub fn git_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_branch: {e}")
+                    });
+                self
+            }
+            pub fn git_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_url: {e}")
+                    });
+                self
+            }
+            pub fn inc_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IncConfigV2>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inc_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inc_config: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Language>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn resource_pool_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pool_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pool_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn rule_sets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::RuleSetV2>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_sets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_sets: {e}")
+                    });
+                self
+            }
+            pub fn task_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateTaskRequestV2TaskType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_type: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateTaskRequestV2>
+        for super::CreateTaskRequestV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateTaskRequestV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    check_type: value.check_type?,
+                    enable_fossbot: value.enable_fossbot?,
+                    endpoint_id: value.endpoint_id?,
+                    git_branch: value.git_branch?,
+                    git_url: value.git_url?,
+                    inc_config: value.inc_config?,
+                    language: value.language?,
+                    resource_pool_id: value.resource_pool_id?,
+                    rule_sets: value.rule_sets?,
+                    task_type: value.task_type?,
+                    username: value.username?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateTaskRequestV2> for CreateTaskRequestV2 {
+            fn from(value: super::CreateTaskRequestV2) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    check_type: Ok(value.check_type),
+                    enable_fossbot: Ok(value.enable_fossbot),
+                    endpoint_id: Ok(value.endpoint_id),
+                    git_branch: Ok(value.git_branch),
+                    git_url: Ok(value.git_url),
+                    inc_config: Ok(value.inc_config),
+                    language: Ok(value.language),
+                    resource_pool_id: Ok(value.resource_pool_id),
+                    rule_sets: Ok(value.rule_sets),
+                    task_type: Ok(value.task_type),
+                    username: Ok(value.username),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CustomAttributes {
+            attribute: ::std::result::Result<
+                ::std::option::Option<super::CustomAttributesAttribute>,
+                ::std::string::String,
+            >,
+            rules: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::CustomAttributesRule>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CustomAttributes {
+            fn default() -> Self {
+                Self {
+                    attribute: Ok(Default::default()),
+                    rules: Ok(Default::default()),
+                }
+            }
+        }
+        impl CustomAttributes {
+            pub fn attribute<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CustomAttributesAttribute>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attribute = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attribute: {e}")
+                    });
+                self
+            }
+            pub fn rules<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CustomAttributesRule>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rules = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rules: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CustomAttributes> for super::CustomAttributes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CustomAttributes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attribute: value.attribute?,
+                    rules: value.rules?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CustomAttributes> for CustomAttributes {
+            fn from(value: super::CustomAttributes) -> Self {
+                Self {
+                    attribute: Ok(value.attribute),
+                    rules: Ok(value.rules),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CustomAttributesRule {
+            rule_config_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::RuleConfig>>,
+                ::std::string::String,
+            >,
+            rule_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<super::DefectSeverity>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CustomAttributesRule {
+            fn default() -> Self {
+                Self {
+                    rule_config_list: Ok(Default::default()),
+                    rule_id: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl CustomAttributesRule {
+            pub fn rule_config_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::RuleConfig>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_config_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for rule_config_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn rule_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_id: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DefectSeverity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CustomAttributesRule>
+        for super::CustomAttributesRule {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CustomAttributesRule,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    rule_config_list: value.rule_config_list?,
+                    rule_id: value.rule_id?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CustomAttributesRule> for CustomAttributesRule {
+            fn from(value: super::CustomAttributesRule) -> Self {
+                Self {
+                    rule_config_list: Ok(value.rule_config_list),
+                    rule_id: Ok(value.rule_id),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DefectEvents {
+            code_context: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_context_start_line: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_line: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            events: ::std::result::Result<
+                ::std::vec::Vec<super::DefectEvents>,
+                ::std::string::String,
+            >,
+            fix_suggestions: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            line: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            main: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            main_buggy_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DefectEvents {
+            fn default() -> Self {
+                Self {
+                    code_context: Ok(Default::default()),
+                    code_context_start_line: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    end_line: Ok(Default::default()),
+                    events: Ok(Default::default()),
+                    fix_suggestions: Ok(Default::default()),
+                    line: Ok(Default::default()),
+                    main: Ok(Default::default()),
+                    main_buggy_code: Ok(Default::default()),
+                    path: Ok(Default::default()),
+                    tag: Ok(Default::default()),
+                }
+            }
+        }
+        impl DefectEvents {
+            pub fn code_context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code_context: {e}")
+                    });
+                self
+            }
+            pub fn code_context_start_line<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_context_start_line = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for code_context_start_line: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn end_line<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_line = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_line: {e}")
+                    });
+                self
+            }
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DefectEvents>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for events: {e}")
+                    });
+                self
+            }
+            pub fn fix_suggestions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fix_suggestions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for fix_suggestions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn line<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line: {e}")
+                    });
+                self
+            }
+            pub fn main<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.main = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for main: {e}")
+                    });
+                self
+            }
+            pub fn main_buggy_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.main_buggy_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for main_buggy_code: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for path: {e}")
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DefectEvents> for super::DefectEvents {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DefectEvents,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code_context: value.code_context?,
+                    code_context_start_line: value.code_context_start_line?,
+                    description: value.description?,
+                    end_line: value.end_line?,
+                    events: value.events?,
+                    fix_suggestions: value.fix_suggestions?,
+                    line: value.line?,
+                    main: value.main?,
+                    main_buggy_code: value.main_buggy_code?,
+                    path: value.path?,
+                    tag: value.tag?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DefectEvents> for DefectEvents {
+            fn from(value: super::DefectEvents) -> Self {
+                Self {
+                    code_context: Ok(value.code_context),
+                    code_context_start_line: Ok(value.code_context_start_line),
+                    description: Ok(value.description),
+                    end_line: Ok(value.end_line),
+                    events: Ok(value.events),
+                    fix_suggestions: Ok(value.fix_suggestions),
+                    line: Ok(value.line),
+                    main: Ok(value.main),
+                    main_buggy_code: Ok(value.main_buggy_code),
+                    path: Ok(value.path),
+                    tag: Ok(value.tag),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DefectFragmentV2 {
+            end_offset: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            line_content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            line_num: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start_offset: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DefectFragmentV2 {
+            fn default() -> Self {
+                Self {
+                    end_offset: Ok(Default::default()),
+                    line_content: Ok(Default::default()),
+                    line_num: Ok(Default::default()),
+                    start_offset: Ok(Default::default()),
+                }
+            }
+        }
+        impl DefectFragmentV2 {
+            pub fn end_offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_offset: {e}")
+                    });
+                self
+            }
+            pub fn line_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_content: {e}")
+                    });
+                self
+            }
+            pub fn line_num<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_num = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_num: {e}")
+                    });
+                self
+            }
+            pub fn start_offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_offset: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DefectFragmentV2> for super::DefectFragmentV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DefectFragmentV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end_offset: value.end_offset?,
+                    line_content: value.line_content?,
+                    line_num: value.line_num?,
+                    start_offset: value.start_offset?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DefectFragmentV2> for DefectFragmentV2 {
+            fn from(value: super::DefectFragmentV2) -> Self {
+                Self {
+                    end_offset: Ok(value.end_offset),
+                    line_content: Ok(value.line_content),
+                    line_num: Ok(value.line_num),
+                    start_offset: Ok(value.start_offset),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DefectInfoV2 {
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_checker_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_level: ::std::result::Result<
+                ::std::option::Option<super::DefectSeverity>,
+                ::std::string::String,
+            >,
+            defect_owner: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_status: ::std::result::Result<
+                ::std::option::Option<super::DefectStatus>,
+                ::std::string::String,
+            >,
+            events: ::std::result::Result<
+                ::std::vec::Vec<super::DefectEvents>,
+                ::std::string::String,
+            >,
+            file_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fragment: ::std::result::Result<
+                ::std::vec::Vec<super::DefectFragmentV2>,
+                ::std::string::String,
+            >,
+            issue_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            line_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_system_tags: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DefectInfoV2 {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    defect_checker_name: Ok(Default::default()),
+                    defect_content: Ok(Default::default()),
+                    defect_id: Ok(Default::default()),
+                    defect_level: Ok(Default::default()),
+                    defect_owner: Ok(Default::default()),
+                    defect_status: Ok(Default::default()),
+                    events: Ok(Default::default()),
+                    file_path: Ok(Default::default()),
+                    fragment: Ok(Default::default()),
+                    issue_key: Ok(Default::default()),
+                    line_number: Ok(Default::default()),
+                    rule_id: Ok(Default::default()),
+                    rule_name: Ok(Default::default()),
+                    rule_system_tags: Ok(Default::default()),
+                }
+            }
+        }
+        impl DefectInfoV2 {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn defect_checker_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_checker_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for defect_checker_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn defect_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for defect_content: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn defect_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_id: {e}")
+                    });
+                self
+            }
+            pub fn defect_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DefectSeverity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_level: {e}")
+                    });
+                self
+            }
+            pub fn defect_owner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_owner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_owner: {e}")
+                    });
+                self
+            }
+            pub fn defect_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DefectStatus>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_status: {e}")
+                    });
+                self
+            }
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DefectEvents>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for events: {e}")
+                    });
+                self
+            }
+            pub fn file_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_path: {e}")
+                    });
+                self
+            }
+            pub fn fragment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DefectFragmentV2>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fragment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fragment: {e}")
+                    });
+                self
+            }
+            pub fn issue_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.issue_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for issue_key: {e}")
+                    });
+                self
+            }
+            pub fn line_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_number: {e}")
+                    });
+                self
+            }
+            pub fn rule_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_id: {e}")
+                    });
+                self
+            }
+            pub fn rule_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_name: {e}")
+                    });
+                self
+            }
+            pub fn rule_system_tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_system_tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for rule_system_tags: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DefectInfoV2> for super::DefectInfoV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DefectInfoV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    defect_checker_name: value.defect_checker_name?,
+                    defect_content: value.defect_content?,
+                    defect_id: value.defect_id?,
+                    defect_level: value.defect_level?,
+                    defect_owner: value.defect_owner?,
+                    defect_status: value.defect_status?,
+                    events: value.events?,
+                    file_path: value.file_path?,
+                    fragment: value.fragment?,
+                    issue_key: value.issue_key?,
+                    line_number: value.line_number?,
+                    rule_id: value.rule_id?,
+                    rule_name: value.rule_name?,
+                    rule_system_tags: value.rule_system_tags?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DefectInfoV2> for DefectInfoV2 {
+            fn from(value: super::DefectInfoV2) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    defect_checker_name: Ok(value.defect_checker_name),
+                    defect_content: Ok(value.defect_content),
+                    defect_id: Ok(value.defect_id),
+                    defect_level: Ok(value.defect_level),
+                    defect_owner: Ok(value.defect_owner),
+                    defect_status: Ok(value.defect_status),
+                    events: Ok(value.events),
+                    file_path: Ok(value.file_path),
+                    fragment: Ok(value.fragment),
+                    issue_key: Ok(value.issue_key),
+                    line_number: Ok(value.line_number),
+                    rule_id: Ok(value.rule_id),
+                    rule_name: Ok(value.rule_name),
+                    rule_system_tags: Ok(value.rule_system_tags),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct ErrorResponse {
             error_code: ::std::result::Result<
@@ -129,7 +6063,2954 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunTaskRequestBody {
+        pub struct IgnorePathSettingItem {
+            checkbox_status: ::std::result::Result<
+                super::CheckboxStatus,
+                ::std::string::String,
+            >,
+            file_path: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IgnorePathSettingItem {
+            fn default() -> Self {
+                Self {
+                    checkbox_status: Err(
+                        "no value supplied for checkbox_status".to_string(),
+                    ),
+                    file_path: Err("no value supplied for file_path".to_string()),
+                }
+            }
+        }
+        impl IgnorePathSettingItem {
+            pub fn checkbox_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CheckboxStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checkbox_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for checkbox_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_path: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IgnorePathSettingItem>
+        for super::IgnorePathSettingItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IgnorePathSettingItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    checkbox_status: value.checkbox_status?,
+                    file_path: value.file_path?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IgnorePathSettingItem>
+        for IgnorePathSettingItem {
+            fn from(value: super::IgnorePathSettingItem) -> Self {
+                Self {
+                    checkbox_status: Ok(value.checkbox_status),
+                    file_path: Ok(value.file_path),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IncConfigV2 {
+            action: ::std::result::Result<
+                ::std::option::Option<super::IncConfigV2Action>,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<super::IncConfigV2EventType>,
+                ::std::string::String,
+            >,
+            git_source_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_target_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            merge_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            parent_task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IncConfigV2 {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    git_source_branch: Ok(Default::default()),
+                    git_target_branch: Ok(Default::default()),
+                    merge_id: Ok(Default::default()),
+                    parent_task_id: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl IncConfigV2 {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IncConfigV2Action>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IncConfigV2EventType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn git_source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for git_source_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn git_target_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_target_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for git_target_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn merge_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merge_id: {e}")
+                    });
+                self
+            }
+            pub fn parent_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IncConfigV2> for super::IncConfigV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IncConfigV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    event_type: value.event_type?,
+                    git_source_branch: value.git_source_branch?,
+                    git_target_branch: value.git_target_branch?,
+                    merge_id: value.merge_id?,
+                    parent_task_id: value.parent_task_id?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IncConfigV2> for IncConfigV2 {
+            fn from(value: super::IncConfigV2) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    event_type: Ok(value.event_type),
+                    git_source_branch: Ok(value.git_source_branch),
+                    git_target_branch: Ok(value.git_target_branch),
+                    merge_id: Ok(value.merge_id),
+                    parent_task_id: Ok(value.parent_task_id),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ListRulesetsRes {
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::RulesetItem>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListRulesetsRes {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListRulesetsRes {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RulesetItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListRulesetsRes> for super::ListRulesetsRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListRulesetsRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListRulesetsRes> for ListRulesetsRes {
+            fn from(value: super::ListRulesetsRes) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ListTemplateRulesRes {
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::RuleItem>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListTemplateRulesRes {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListTemplateRulesRes {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RuleItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListTemplateRulesRes>
+        for super::ListTemplateRulesRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListTemplateRulesRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListTemplateRulesRes> for ListTemplateRulesRes {
+            fn from(value: super::ListTemplateRulesRes) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LogInfo {
+            analysis: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            display_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            faq: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            level: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            log: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LogInfo {
+            fn default() -> Self {
+                Self {
+                    analysis: Ok(Default::default()),
+                    display_name: Ok(Default::default()),
+                    faq: Ok(Default::default()),
+                    level: Ok(Default::default()),
+                    log: Ok(Default::default()),
+                }
+            }
+        }
+        impl LogInfo {
+            pub fn analysis<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.analysis = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for analysis: {e}")
+                    });
+                self
+            }
+            pub fn display_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display_name: {e}")
+                    });
+                self
+            }
+            pub fn faq<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.faq = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for faq: {e}")
+                    });
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
+            pub fn log<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.log = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for log: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LogInfo> for super::LogInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LogInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    analysis: value.analysis?,
+                    display_name: value.display_name?,
+                    faq: value.faq?,
+                    level: value.level?,
+                    log: value.log?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LogInfo> for LogInfo {
+            fn from(value: super::LogInfo) -> Self {
+                Self {
+                    analysis: Ok(value.analysis),
+                    display_name: Ok(value.display_name),
+                    faq: Ok(value.faq),
+                    level: Ok(value.level),
+                    log: Ok(value.log),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MetricInfo {
+            cca_cyclomatic_complexity_per_method: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cca_cyclomatic_complexity_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_duplication_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_size: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cyclomatic_complexity_adequacy: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cyclomatic_complexity_per_method: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cyclomatic_complexity_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_duplication_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            files_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            folders_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_cca_cyclomatic_complexity_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_cyclomatic_complexity_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_cyclomatic_complexity_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_depth_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_depth_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_folder_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_folder_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_headerfile_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_headerfile_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_method_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_method_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_non_headerfile_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            huge_non_headerfile_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            lines_per_file: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            lines_per_method: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_cca_cyclomatic_complexity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_cyclomatic_complexity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_depth: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            method_lines: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            methods_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            non_hfile_code_duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            non_hfile_code_duplication_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            non_hfile_duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            non_hfile_duplication_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            raw_lines: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            redundant_code_kloc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            redundant_code_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unsafe_functions_kloc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unsafe_functions_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            warning_suppression_kloc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            warning_suppression_total: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MetricInfo {
+            fn default() -> Self {
+                Self {
+                    cca_cyclomatic_complexity_per_method: Ok(Default::default()),
+                    cca_cyclomatic_complexity_total: Ok(Default::default()),
+                    code_duplication_ratio: Ok(Default::default()),
+                    code_duplication_total: Ok(Default::default()),
+                    code_size: Ok(Default::default()),
+                    cyclomatic_complexity_adequacy: Ok(Default::default()),
+                    cyclomatic_complexity_per_method: Ok(Default::default()),
+                    cyclomatic_complexity_total: Ok(Default::default()),
+                    file_duplication_ratio: Ok(Default::default()),
+                    file_duplication_total: Ok(Default::default()),
+                    files_total: Ok(Default::default()),
+                    folders_total: Ok(Default::default()),
+                    huge_cca_cyclomatic_complexity_total: Ok(Default::default()),
+                    huge_cyclomatic_complexity_ratio: Ok(Default::default()),
+                    huge_cyclomatic_complexity_total: Ok(Default::default()),
+                    huge_depth_ratio: Ok(Default::default()),
+                    huge_depth_total: Ok(Default::default()),
+                    huge_folder_ratio: Ok(Default::default()),
+                    huge_folder_total: Ok(Default::default()),
+                    huge_headerfile_ratio: Ok(Default::default()),
+                    huge_headerfile_total: Ok(Default::default()),
+                    huge_method_ratio: Ok(Default::default()),
+                    huge_method_total: Ok(Default::default()),
+                    huge_non_headerfile_ratio: Ok(Default::default()),
+                    huge_non_headerfile_total: Ok(Default::default()),
+                    lines_per_file: Ok(Default::default()),
+                    lines_per_method: Ok(Default::default()),
+                    maximum_cca_cyclomatic_complexity: Ok(Default::default()),
+                    maximum_cyclomatic_complexity: Ok(Default::default()),
+                    maximum_depth: Ok(Default::default()),
+                    method_lines: Ok(Default::default()),
+                    methods_total: Ok(Default::default()),
+                    non_hfile_code_duplication_ratio: Ok(Default::default()),
+                    non_hfile_code_duplication_total: Ok(Default::default()),
+                    non_hfile_duplication_ratio: Ok(Default::default()),
+                    non_hfile_duplication_total: Ok(Default::default()),
+                    raw_lines: Ok(Default::default()),
+                    redundant_code_kloc: Ok(Default::default()),
+                    redundant_code_total: Ok(Default::default()),
+                    unsafe_functions_kloc: Ok(Default::default()),
+                    unsafe_functions_total: Ok(Default::default()),
+                    warning_suppression_kloc: Ok(Default::default()),
+                    warning_suppression_total: Ok(Default::default()),
+                }
+            }
+        }
+        impl MetricInfo {
+            pub fn cca_cyclomatic_complexity_per_method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cca_cyclomatic_complexity_per_method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cca_cyclomatic_complexity_per_method: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cca_cyclomatic_complexity_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cca_cyclomatic_complexity_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cca_cyclomatic_complexity_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn code_duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for code_duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn code_duplication_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_duplication_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for code_duplication_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn code_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code_size: {e}")
+                    });
+                self
+            }
+            pub fn cyclomatic_complexity_adequacy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cyclomatic_complexity_adequacy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cyclomatic_complexity_adequacy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cyclomatic_complexity_per_method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cyclomatic_complexity_per_method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cyclomatic_complexity_per_method: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cyclomatic_complexity_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cyclomatic_complexity_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cyclomatic_complexity_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_duplication_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_duplication_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_duplication_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn files_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.files_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for files_total: {e}")
+                    });
+                self
+            }
+            pub fn folders_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.folders_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for folders_total: {e}")
+                    });
+                self
+            }
+            pub fn huge_cca_cyclomatic_complexity_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_cca_cyclomatic_complexity_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_cca_cyclomatic_complexity_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_cyclomatic_complexity_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_cyclomatic_complexity_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_cyclomatic_complexity_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_cyclomatic_complexity_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_cyclomatic_complexity_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_cyclomatic_complexity_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_depth_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_depth_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_depth_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_depth_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_depth_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_depth_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_folder_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_folder_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_folder_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_folder_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_folder_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_folder_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_headerfile_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_headerfile_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_headerfile_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_headerfile_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_headerfile_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_headerfile_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_method_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_method_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_method_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_method_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_method_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_method_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_non_headerfile_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_non_headerfile_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_non_headerfile_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn huge_non_headerfile_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.huge_non_headerfile_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for huge_non_headerfile_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn lines_per_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lines_per_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for lines_per_file: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn lines_per_method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lines_per_method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for lines_per_method: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_cca_cyclomatic_complexity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_cca_cyclomatic_complexity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_cca_cyclomatic_complexity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_cyclomatic_complexity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_cyclomatic_complexity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_cyclomatic_complexity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_depth<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_depth = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for maximum_depth: {e}")
+                    });
+                self
+            }
+            pub fn method_lines<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.method_lines = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for method_lines: {e}")
+                    });
+                self
+            }
+            pub fn methods_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.methods_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for methods_total: {e}")
+                    });
+                self
+            }
+            pub fn non_hfile_code_duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.non_hfile_code_duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for non_hfile_code_duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn non_hfile_code_duplication_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.non_hfile_code_duplication_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for non_hfile_code_duplication_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn non_hfile_duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.non_hfile_duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for non_hfile_duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn non_hfile_duplication_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.non_hfile_duplication_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for non_hfile_duplication_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn raw_lines<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw_lines = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw_lines: {e}")
+                    });
+                self
+            }
+            pub fn redundant_code_kloc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.redundant_code_kloc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for redundant_code_kloc: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn redundant_code_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.redundant_code_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for redundant_code_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn unsafe_functions_kloc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unsafe_functions_kloc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unsafe_functions_kloc: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn unsafe_functions_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unsafe_functions_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unsafe_functions_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn warning_suppression_kloc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warning_suppression_kloc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for warning_suppression_kloc: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn warning_suppression_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warning_suppression_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for warning_suppression_total: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MetricInfo> for super::MetricInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MetricInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cca_cyclomatic_complexity_per_method: value
+                        .cca_cyclomatic_complexity_per_method?,
+                    cca_cyclomatic_complexity_total: value
+                        .cca_cyclomatic_complexity_total?,
+                    code_duplication_ratio: value.code_duplication_ratio?,
+                    code_duplication_total: value.code_duplication_total?,
+                    code_size: value.code_size?,
+                    cyclomatic_complexity_adequacy: value
+                        .cyclomatic_complexity_adequacy?,
+                    cyclomatic_complexity_per_method: value
+                        .cyclomatic_complexity_per_method?,
+                    cyclomatic_complexity_total: value.cyclomatic_complexity_total?,
+                    file_duplication_ratio: value.file_duplication_ratio?,
+                    file_duplication_total: value.file_duplication_total?,
+                    files_total: value.files_total?,
+                    folders_total: value.folders_total?,
+                    huge_cca_cyclomatic_complexity_total: value
+                        .huge_cca_cyclomatic_complexity_total?,
+                    huge_cyclomatic_complexity_ratio: value
+                        .huge_cyclomatic_complexity_ratio?,
+                    huge_cyclomatic_complexity_total: value
+                        .huge_cyclomatic_complexity_total?,
+                    huge_depth_ratio: value.huge_depth_ratio?,
+                    huge_depth_total: value.huge_depth_total?,
+                    huge_folder_ratio: value.huge_folder_ratio?,
+                    huge_folder_total: value.huge_folder_total?,
+                    huge_headerfile_ratio: value.huge_headerfile_ratio?,
+                    huge_headerfile_total: value.huge_headerfile_total?,
+                    huge_method_ratio: value.huge_method_ratio?,
+                    huge_method_total: value.huge_method_total?,
+                    huge_non_headerfile_ratio: value.huge_non_headerfile_ratio?,
+                    huge_non_headerfile_total: value.huge_non_headerfile_total?,
+                    lines_per_file: value.lines_per_file?,
+                    lines_per_method: value.lines_per_method?,
+                    maximum_cca_cyclomatic_complexity: value
+                        .maximum_cca_cyclomatic_complexity?,
+                    maximum_cyclomatic_complexity: value.maximum_cyclomatic_complexity?,
+                    maximum_depth: value.maximum_depth?,
+                    method_lines: value.method_lines?,
+                    methods_total: value.methods_total?,
+                    non_hfile_code_duplication_ratio: value
+                        .non_hfile_code_duplication_ratio?,
+                    non_hfile_code_duplication_total: value
+                        .non_hfile_code_duplication_total?,
+                    non_hfile_duplication_ratio: value.non_hfile_duplication_ratio?,
+                    non_hfile_duplication_total: value.non_hfile_duplication_total?,
+                    raw_lines: value.raw_lines?,
+                    redundant_code_kloc: value.redundant_code_kloc?,
+                    redundant_code_total: value.redundant_code_total?,
+                    unsafe_functions_kloc: value.unsafe_functions_kloc?,
+                    unsafe_functions_total: value.unsafe_functions_total?,
+                    warning_suppression_kloc: value.warning_suppression_kloc?,
+                    warning_suppression_total: value.warning_suppression_total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MetricInfo> for MetricInfo {
+            fn from(value: super::MetricInfo) -> Self {
+                Self {
+                    cca_cyclomatic_complexity_per_method: Ok(
+                        value.cca_cyclomatic_complexity_per_method,
+                    ),
+                    cca_cyclomatic_complexity_total: Ok(
+                        value.cca_cyclomatic_complexity_total,
+                    ),
+                    code_duplication_ratio: Ok(value.code_duplication_ratio),
+                    code_duplication_total: Ok(value.code_duplication_total),
+                    code_size: Ok(value.code_size),
+                    cyclomatic_complexity_adequacy: Ok(
+                        value.cyclomatic_complexity_adequacy,
+                    ),
+                    cyclomatic_complexity_per_method: Ok(
+                        value.cyclomatic_complexity_per_method,
+                    ),
+                    cyclomatic_complexity_total: Ok(value.cyclomatic_complexity_total),
+                    file_duplication_ratio: Ok(value.file_duplication_ratio),
+                    file_duplication_total: Ok(value.file_duplication_total),
+                    files_total: Ok(value.files_total),
+                    folders_total: Ok(value.folders_total),
+                    huge_cca_cyclomatic_complexity_total: Ok(
+                        value.huge_cca_cyclomatic_complexity_total,
+                    ),
+                    huge_cyclomatic_complexity_ratio: Ok(
+                        value.huge_cyclomatic_complexity_ratio,
+                    ),
+                    huge_cyclomatic_complexity_total: Ok(
+                        value.huge_cyclomatic_complexity_total,
+                    ),
+                    huge_depth_ratio: Ok(value.huge_depth_ratio),
+                    huge_depth_total: Ok(value.huge_depth_total),
+                    huge_folder_ratio: Ok(value.huge_folder_ratio),
+                    huge_folder_total: Ok(value.huge_folder_total),
+                    huge_headerfile_ratio: Ok(value.huge_headerfile_ratio),
+                    huge_headerfile_total: Ok(value.huge_headerfile_total),
+                    huge_method_ratio: Ok(value.huge_method_ratio),
+                    huge_method_total: Ok(value.huge_method_total),
+                    huge_non_headerfile_ratio: Ok(value.huge_non_headerfile_ratio),
+                    huge_non_headerfile_total: Ok(value.huge_non_headerfile_total),
+                    lines_per_file: Ok(value.lines_per_file),
+                    lines_per_method: Ok(value.lines_per_method),
+                    maximum_cca_cyclomatic_complexity: Ok(
+                        value.maximum_cca_cyclomatic_complexity,
+                    ),
+                    maximum_cyclomatic_complexity: Ok(
+                        value.maximum_cyclomatic_complexity,
+                    ),
+                    maximum_depth: Ok(value.maximum_depth),
+                    method_lines: Ok(value.method_lines),
+                    methods_total: Ok(value.methods_total),
+                    non_hfile_code_duplication_ratio: Ok(
+                        value.non_hfile_code_duplication_ratio,
+                    ),
+                    non_hfile_code_duplication_total: Ok(
+                        value.non_hfile_code_duplication_total,
+                    ),
+                    non_hfile_duplication_ratio: Ok(value.non_hfile_duplication_ratio),
+                    non_hfile_duplication_total: Ok(value.non_hfile_duplication_total),
+                    raw_lines: Ok(value.raw_lines),
+                    redundant_code_kloc: Ok(value.redundant_code_kloc),
+                    redundant_code_total: Ok(value.redundant_code_total),
+                    unsafe_functions_kloc: Ok(value.unsafe_functions_kloc),
+                    unsafe_functions_total: Ok(value.unsafe_functions_total),
+                    warning_suppression_kloc: Ok(value.warning_suppression_kloc),
+                    warning_suppression_total: Ok(value.warning_suppression_total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ParamInfo {
+            branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            compile_config: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            encode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            exclude_dir: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_template: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ParamInfo {
+            fn default() -> Self {
+                Self {
+                    branch: Ok(Default::default()),
+                    compile_config: Ok(Default::default()),
+                    encode: Ok(Default::default()),
+                    exclude_dir: Ok(Default::default()),
+                    language: Ok(Default::default()),
+                    rule_template: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl ParamInfo {
+            pub fn branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for branch: {e}")
+                    });
+                self
+            }
+            pub fn compile_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.compile_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for compile_config: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn encode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.encode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for encode: {e}")
+                    });
+                self
+            }
+            pub fn exclude_dir<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.exclude_dir = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for exclude_dir: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn rule_template<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_template = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_template: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ParamInfo> for super::ParamInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ParamInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    branch: value.branch?,
+                    compile_config: value.compile_config?,
+                    encode: value.encode?,
+                    exclude_dir: value.exclude_dir?,
+                    language: value.language?,
+                    rule_template: value.rule_template?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ParamInfo> for ParamInfo {
+            fn from(value: super::ParamInfo) -> Self {
+                Self {
+                    branch: Ok(value.branch),
+                    compile_config: Ok(value.compile_config),
+                    encode: Ok(value.encode),
+                    exclude_dir: Ok(value.exclude_dir),
+                    language: Ok(value.language),
+                    rule_template: Ok(value.rule_template),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PathTreeResponse {
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::TreeNode>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PathTreeResponse {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PathTreeResponse {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TreeNode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PathTreeResponse> for super::PathTreeResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PathTreeResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PathTreeResponse> for PathTreeResponse {
+            fn from(value: super::PathTreeResponse) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProgressDetailV2 {
+            info: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProgressDetailV2 {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    ratio: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProgressDetailV2 {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ratio: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProgressDetailV2> for super::ProgressDetailV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProgressDetailV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    ratio: value.ratio?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProgressDetailV2> for ProgressDetailV2 {
+            fn from(value: super::ProgressDetailV2) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    ratio: Ok(value.ratio),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProgressInfoV2 {
+            progress: ::std::result::Result<
+                ::std::option::Option<super::ProgressDetailV2>,
+                ::std::string::String,
+            >,
+            task_status: ::std::result::Result<
+                ::std::option::Option<super::ProgressInfoV2TaskStatus>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProgressInfoV2 {
+            fn default() -> Self {
+                Self {
+                    progress: Ok(Default::default()),
+                    task_status: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProgressInfoV2 {
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProgressDetailV2>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
+                self
+            }
+            pub fn task_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProgressInfoV2TaskStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProgressInfoV2> for super::ProgressInfoV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProgressInfoV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    progress: value.progress?,
+                    task_status: value.task_status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProgressInfoV2> for ProgressInfoV2 {
+            fn from(value: super::ProgressInfoV2) -> Self {
+                Self {
+                    progress: Ok(value.progress),
+                    task_status: Ok(value.task_status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RuleConfig {
+            default_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            option_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            option_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            option_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            template_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RuleConfig {
+            fn default() -> Self {
+                Self {
+                    default_value: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    option_key: Ok(Default::default()),
+                    option_name: Ok(Default::default()),
+                    option_value: Ok(Default::default()),
+                    rule_id: Ok(Default::default()),
+                    template_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RuleConfig {
+            pub fn default_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default_value: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn option_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.option_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for option_key: {e}")
+                    });
+                self
+            }
+            pub fn option_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.option_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for option_name: {e}")
+                    });
+                self
+            }
+            pub fn option_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.option_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for option_value: {e}")
+                    });
+                self
+            }
+            pub fn rule_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_id: {e}")
+                    });
+                self
+            }
+            pub fn template_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RuleConfig> for super::RuleConfig {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RuleConfig,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    default_value: value.default_value?,
+                    description: value.description?,
+                    id: value.id?,
+                    option_key: value.option_key?,
+                    option_name: value.option_name?,
+                    option_value: value.option_value?,
+                    rule_id: value.rule_id?,
+                    template_id: value.template_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RuleConfig> for RuleConfig {
+            fn from(value: super::RuleConfig) -> Self {
+                Self {
+                    default_value: Ok(value.default_value),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    option_key: Ok(value.option_key),
+                    option_name: Ok(value.option_name),
+                    option_value: Ok(value.option_value),
+                    rule_id: Ok(value.rule_id),
+                    template_id: Ok(value.template_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RuleItem {
+            checked: ::std::result::Result<
+                ::std::option::Option<super::RuleItemChecked>,
+                ::std::string::String,
+            >,
+            rule_config_list: ::std::result::Result<
+                ::std::vec::Vec<super::RuleConfig>,
+                ::std::string::String,
+            >,
+            rule_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_language: ::std::result::Result<
+                ::std::option::Option<super::Language>,
+                ::std::string::String,
+            >,
+            rule_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_severity: ::std::result::Result<
+                ::std::option::Option<super::DefectSeverity>,
+                ::std::string::String,
+            >,
+            rule_tages: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RuleItem {
+            fn default() -> Self {
+                Self {
+                    checked: Ok(Default::default()),
+                    rule_config_list: Ok(Default::default()),
+                    rule_id: Ok(Default::default()),
+                    rule_language: Ok(Default::default()),
+                    rule_name: Ok(Default::default()),
+                    rule_severity: Ok(Default::default()),
+                    rule_tages: Ok(Default::default()),
+                }
+            }
+        }
+        impl RuleItem {
+            pub fn checked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RuleItemChecked>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for checked: {e}")
+                    });
+                self
+            }
+            pub fn rule_config_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RuleConfig>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_config_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for rule_config_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn rule_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_id: {e}")
+                    });
+                self
+            }
+            pub fn rule_language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Language>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_language: {e}")
+                    });
+                self
+            }
+            pub fn rule_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_name: {e}")
+                    });
+                self
+            }
+            pub fn rule_severity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DefectSeverity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_severity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_severity: {e}")
+                    });
+                self
+            }
+            pub fn rule_tages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_tages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_tages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RuleItem> for super::RuleItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RuleItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    checked: value.checked?,
+                    rule_config_list: value.rule_config_list?,
+                    rule_id: value.rule_id?,
+                    rule_language: value.rule_language?,
+                    rule_name: value.rule_name?,
+                    rule_severity: value.rule_severity?,
+                    rule_tages: value.rule_tages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RuleItem> for RuleItem {
+            fn from(value: super::RuleItem) -> Self {
+                Self {
+                    checked: Ok(value.checked),
+                    rule_config_list: Ok(value.rule_config_list),
+                    rule_id: Ok(value.rule_id),
+                    rule_language: Ok(value.rule_language),
+                    rule_name: Ok(value.rule_name),
+                    rule_severity: Ok(value.rule_severity),
+                    rule_tages: Ok(value.rule_tages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RuleListItem {
+            error_example: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            revise_opinion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            right_example: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_language: ::std::result::Result<
+                ::std::option::Option<super::Language>,
+                ::std::string::String,
+            >,
+            rule_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_set: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rule_severity: ::std::result::Result<
+                ::std::option::Option<super::DefectSeverity>,
+                ::std::string::String,
+            >,
+            rule_tages: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RuleListItem {
+            fn default() -> Self {
+                Self {
+                    error_example: Ok(Default::default()),
+                    revise_opinion: Ok(Default::default()),
+                    right_example: Ok(Default::default()),
+                    rule_desc: Ok(Default::default()),
+                    rule_id: Ok(Default::default()),
+                    rule_language: Ok(Default::default()),
+                    rule_name: Ok(Default::default()),
+                    rule_set: Ok(Default::default()),
+                    rule_severity: Ok(Default::default()),
+                    rule_tages: Ok(Default::default()),
+                }
+            }
+        }
+        impl RuleListItem {
+            pub fn error_example<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_example = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_example: {e}")
+                    });
+                self
+            }
+            pub fn revise_opinion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.revise_opinion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for revise_opinion: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn right_example<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.right_example = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for right_example: {e}")
+                    });
+                self
+            }
+            pub fn rule_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_desc: {e}")
+                    });
+                self
+            }
+            pub fn rule_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_id: {e}")
+                    });
+                self
+            }
+            pub fn rule_language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Language>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_language: {e}")
+                    });
+                self
+            }
+            pub fn rule_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_name: {e}")
+                    });
+                self
+            }
+            pub fn rule_set<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_set = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_set: {e}")
+                    });
+                self
+            }
+            pub fn rule_severity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DefectSeverity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_severity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_severity: {e}")
+                    });
+                self
+            }
+            pub fn rule_tages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_tages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_tages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RuleListItem> for super::RuleListItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RuleListItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_example: value.error_example?,
+                    revise_opinion: value.revise_opinion?,
+                    right_example: value.right_example?,
+                    rule_desc: value.rule_desc?,
+                    rule_id: value.rule_id?,
+                    rule_language: value.rule_language?,
+                    rule_name: value.rule_name?,
+                    rule_set: value.rule_set?,
+                    rule_severity: value.rule_severity?,
+                    rule_tages: value.rule_tages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RuleListItem> for RuleListItem {
+            fn from(value: super::RuleListItem) -> Self {
+                Self {
+                    error_example: Ok(value.error_example),
+                    revise_opinion: Ok(value.revise_opinion),
+                    right_example: Ok(value.right_example),
+                    rule_desc: Ok(value.rule_desc),
+                    rule_id: Ok(value.rule_id),
+                    rule_language: Ok(value.rule_language),
+                    rule_name: Ok(value.rule_name),
+                    rule_set: Ok(value.rule_set),
+                    rule_severity: Ok(value.rule_severity),
+                    rule_tages: Ok(value.rule_tages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RuleListResponse {
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::RuleListItem>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RuleListResponse {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl RuleListResponse {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RuleListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RuleListResponse> for super::RuleListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RuleListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RuleListResponse> for RuleListResponse {
+            fn from(value: super::RuleListResponse) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RuleSetV2 {
+            language: ::std::result::Result<super::Language, ::std::string::String>,
+            ruleset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RuleSetV2 {
+            fn default() -> Self {
+                Self {
+                    language: Err("no value supplied for language".to_string()),
+                    ruleset_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RuleSetV2 {
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Language>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn ruleset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ruleset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ruleset_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RuleSetV2> for super::RuleSetV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RuleSetV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    language: value.language?,
+                    ruleset_id: value.ruleset_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RuleSetV2> for RuleSetV2 {
+            fn from(value: super::RuleSetV2) -> Self {
+                Self {
+                    language: Ok(value.language),
+                    ruleset_id: Ok(value.ruleset_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Ruleset {
+            custom_attributes: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::CustomAttributes>>,
+                ::std::string::String,
+            >,
+            is_default: ::std::result::Result<
+                super::RulesetIsDefault,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<super::Language, ::std::string::String>,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            rule_ids: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            template_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            template_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            uncheck_ids: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Ruleset {
+            fn default() -> Self {
+                Self {
+                    custom_attributes: Ok(Default::default()),
+                    is_default: Err("no value supplied for is_default".to_string()),
+                    language: Err("no value supplied for language".to_string()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    rule_ids: Err("no value supplied for rule_ids".to_string()),
+                    template_id: Ok(Default::default()),
+                    template_name: Err(
+                        "no value supplied for template_name".to_string(),
+                    ),
+                    uncheck_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl Ruleset {
+            pub fn custom_attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CustomAttributes>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.custom_attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_attributes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RulesetIsDefault>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_default: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Language>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn rule_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_ids: {e}")
+                    });
+                self
+            }
+            pub fn template_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_id: {e}")
+                    });
+                self
+            }
+            pub fn template_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_name: {e}")
+                    });
+                self
+            }
+            pub fn uncheck_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uncheck_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uncheck_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Ruleset> for super::Ruleset {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Ruleset,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    custom_attributes: value.custom_attributes?,
+                    is_default: value.is_default?,
+                    language: value.language?,
+                    project_id: value.project_id?,
+                    rule_ids: value.rule_ids?,
+                    template_id: value.template_id?,
+                    template_name: value.template_name?,
+                    uncheck_ids: value.uncheck_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Ruleset> for Ruleset {
+            fn from(value: super::Ruleset) -> Self {
+                Self {
+                    custom_attributes: Ok(value.custom_attributes),
+                    is_default: Ok(value.is_default),
+                    language: Ok(value.language),
+                    project_id: Ok(value.project_id),
+                    rule_ids: Ok(value.rule_ids),
+                    template_id: Ok(value.template_id),
+                    template_name: Ok(value.template_name),
+                    uncheck_ids: Ok(value.uncheck_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RulesetItem {
+            creator_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creator_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_default: ::std::result::Result<
+                ::std::option::Option<super::RulesetItemIsDefault>,
+                ::std::string::String,
+            >,
+            is_default_template: ::std::result::Result<
+                ::std::option::Option<super::RulesetItemIsDefaultTemplate>,
+                ::std::string::String,
+            >,
+            is_devcloud_project_default: ::std::result::Result<
+                ::std::option::Option<super::RulesetItemIsDevcloudProjectDefault>,
+                ::std::string::String,
+            >,
+            is_used: ::std::result::Result<
+                ::std::option::Option<super::RulesetItemIsUsed>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                ::std::option::Option<super::Language>,
+                ::std::string::String,
+            >,
+            rule_ids: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            template_create_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            template_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            template_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RulesetItem {
+            fn default() -> Self {
+                Self {
+                    creator_id: Ok(Default::default()),
+                    creator_name: Ok(Default::default()),
+                    is_default: Ok(Default::default()),
+                    is_default_template: Ok(Default::default()),
+                    is_devcloud_project_default: Ok(Default::default()),
+                    is_used: Ok(Default::default()),
+                    language: Ok(Default::default()),
+                    rule_ids: Ok(Default::default()),
+                    template_create_time: Ok(Default::default()),
+                    template_id: Ok(Default::default()),
+                    template_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl RulesetItem {
+            pub fn creator_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creator_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creator_id: {e}")
+                    });
+                self
+            }
+            pub fn creator_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creator_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creator_name: {e}")
+                    });
+                self
+            }
+            pub fn is_default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RulesetItemIsDefault>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_default: {e}")
+                    });
+                self
+            }
+            pub fn is_default_template<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RulesetItemIsDefaultTemplate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_default_template = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_default_template: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_devcloud_project_default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RulesetItemIsDevcloudProjectDefault>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_devcloud_project_default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_devcloud_project_default: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_used<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RulesetItemIsUsed>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_used = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_used: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Language>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn rule_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_ids: {e}")
+                    });
+                self
+            }
+            pub fn template_create_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_create_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for template_create_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn template_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_id: {e}")
+                    });
+                self
+            }
+            pub fn template_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RulesetItem> for super::RulesetItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RulesetItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    creator_id: value.creator_id?,
+                    creator_name: value.creator_name?,
+                    is_default: value.is_default?,
+                    is_default_template: value.is_default_template?,
+                    is_devcloud_project_default: value.is_devcloud_project_default?,
+                    is_used: value.is_used?,
+                    language: value.language?,
+                    rule_ids: value.rule_ids?,
+                    template_create_time: value.template_create_time?,
+                    template_id: value.template_id?,
+                    template_name: value.template_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RulesetItem> for RulesetItem {
+            fn from(value: super::RulesetItem) -> Self {
+                Self {
+                    creator_id: Ok(value.creator_id),
+                    creator_name: Ok(value.creator_name),
+                    is_default: Ok(value.is_default),
+                    is_default_template: Ok(value.is_default_template),
+                    is_devcloud_project_default: Ok(value.is_devcloud_project_default),
+                    is_used: Ok(value.is_used),
+                    language: Ok(value.language),
+                    rule_ids: Ok(value.rule_ids),
+                    template_create_time: Ok(value.template_create_time),
+                    template_id: Ok(value.template_id),
+                    template_name: Ok(value.template_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RulesetRes {
+            template_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RulesetRes {
+            fn default() -> Self {
+                Self {
+                    template_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RulesetRes {
+            pub fn template_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RulesetRes> for super::RulesetRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RulesetRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    template_id: value.template_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RulesetRes> for RulesetRes {
+            fn from(value: super::RulesetRes) -> Self {
+                Self {
+                    template_id: Ok(value.template_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunRequestV2 {
             access_token: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -142,22 +9023,27 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<super::RunRequestV2Ref>,
+                ::std::string::String,
+            >,
             username: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunTaskRequestBody {
+        impl ::std::default::Default for RunRequestV2 {
             fn default() -> Self {
                 Self {
                     access_token: Ok(Default::default()),
                     git_branch: Ok(Default::default()),
                     git_url: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
                     username: Ok(Default::default()),
                 }
             }
         }
-        impl RunTaskRequestBody {
+        impl RunRequestV2 {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -194,6 +9080,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RunRequestV2Ref>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -207,44 +9107,46 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunTaskRequestBody> for super::RunTaskRequestBody {
+        impl ::std::convert::TryFrom<RunRequestV2> for super::RunRequestV2 {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunTaskRequestBody,
+                value: RunRequestV2,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     access_token: value.access_token?,
                     git_branch: value.git_branch?,
                     git_url: value.git_url?,
+                    ref_: value.ref_?,
                     username: value.username?,
                 })
             }
         }
-        impl ::std::convert::From<super::RunTaskRequestBody> for RunTaskRequestBody {
-            fn from(value: super::RunTaskRequestBody) -> Self {
+        impl ::std::convert::From<super::RunRequestV2> for RunRequestV2 {
+            fn from(value: super::RunRequestV2) -> Self {
                 Self {
                     access_token: Ok(value.access_token),
                     git_branch: Ok(value.git_branch),
                     git_url: Ok(value.git_url),
+                    ref_: Ok(value.ref_),
                     username: Ok(value.username),
                 }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunTaskResponse {
+        pub struct RunTaskInfoV2 {
             exec_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunTaskResponse {
+        impl ::std::default::Default for RunTaskInfoV2 {
             fn default() -> Self {
                 Self {
                     exec_id: Ok(Default::default()),
                 }
             }
         }
-        impl RunTaskResponse {
+        impl RunTaskInfoV2 {
             pub fn exec_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -258,17 +9160,2892 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunTaskResponse> for super::RunTaskResponse {
+        impl ::std::convert::TryFrom<RunTaskInfoV2> for super::RunTaskInfoV2 {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunTaskResponse,
+                value: RunTaskInfoV2,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { exec_id: value.exec_id? })
             }
         }
-        impl ::std::convert::From<super::RunTaskResponse> for RunTaskResponse {
-            fn from(value: super::RunTaskResponse) -> Self {
+        impl ::std::convert::From<super::RunTaskInfoV2> for RunTaskInfoV2 {
+            fn from(value: super::RunTaskInfoV2) -> Self {
                 Self { exec_id: Ok(value.exec_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShowDefectsDetailResponseV2 {
+            defects: ::std::result::Result<
+                ::std::vec::Vec<super::DefectInfoV2>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShowDefectsDetailResponseV2 {
+            fn default() -> Self {
+                Self {
+                    defects: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShowDefectsDetailResponseV2 {
+            pub fn defects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DefectInfoV2>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defects: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShowDefectsDetailResponseV2>
+        for super::ShowDefectsDetailResponseV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShowDefectsDetailResponseV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    defects: value.defects?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShowDefectsDetailResponseV2>
+        for ShowDefectsDetailResponseV2 {
+            fn from(value: super::ShowDefectsDetailResponseV2) -> Self {
+                Self {
+                    defects: Ok(value.defects),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShowDefectsStatisticResponseV2 {
+            last_check_finish_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_check_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            severity: ::std::result::Result<
+                ::std::option::Option<super::StatisticSeverityV2>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::StatisticStatusV2>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShowDefectsStatisticResponseV2 {
+            fn default() -> Self {
+                Self {
+                    last_check_finish_time: Ok(Default::default()),
+                    last_check_time: Ok(Default::default()),
+                    severity: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShowDefectsStatisticResponseV2 {
+            pub fn last_check_finish_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_finish_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_finish_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_check_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn severity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::StatisticSeverityV2>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.severity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for severity: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::StatisticStatusV2>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShowDefectsStatisticResponseV2>
+        for super::ShowDefectsStatisticResponseV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShowDefectsStatisticResponseV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    last_check_finish_time: value.last_check_finish_time?,
+                    last_check_time: value.last_check_time?,
+                    severity: value.severity?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShowDefectsStatisticResponseV2>
+        for ShowDefectsStatisticResponseV2 {
+            fn from(value: super::ShowDefectsStatisticResponseV2) -> Self {
+                Self {
+                    last_check_finish_time: Ok(value.last_check_finish_time),
+                    last_check_time: Ok(value.last_check_time),
+                    severity: Ok(value.severity),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShowTasksResponseV2 {
+            tasks: ::std::result::Result<
+                ::std::vec::Vec<super::SimpleTaskInfoV2>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShowTasksResponseV2 {
+            fn default() -> Self {
+                Self {
+                    tasks: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShowTasksResponseV2 {
+            pub fn tasks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SimpleTaskInfoV2>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tasks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tasks: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShowTasksResponseV2>
+        for super::ShowTasksResponseV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShowTasksResponseV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    tasks: value.tasks?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShowTasksResponseV2> for ShowTasksResponseV2 {
+            fn from(value: super::ShowTasksResponseV2) -> Self {
+                Self {
+                    tasks: Ok(value.tasks),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SimpleTaskInfoV2 {
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creator_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_check_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SimpleTaskInfoV2 {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    creator_id: Ok(Default::default()),
+                    git_branch: Ok(Default::default()),
+                    git_url: Ok(Default::default()),
+                    last_check_time: Ok(Default::default()),
+                    task_id: Ok(Default::default()),
+                    task_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl SimpleTaskInfoV2 {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn creator_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creator_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creator_id: {e}")
+                    });
+                self
+            }
+            pub fn git_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_branch: {e}")
+                    });
+                self
+            }
+            pub fn git_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_url: {e}")
+                    });
+                self
+            }
+            pub fn last_check_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+            pub fn task_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SimpleTaskInfoV2> for super::SimpleTaskInfoV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SimpleTaskInfoV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    creator_id: value.creator_id?,
+                    git_branch: value.git_branch?,
+                    git_url: value.git_url?,
+                    last_check_time: value.last_check_time?,
+                    task_id: value.task_id?,
+                    task_name: value.task_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SimpleTaskInfoV2> for SimpleTaskInfoV2 {
+            fn from(value: super::SimpleTaskInfoV2) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    creator_id: Ok(value.creator_id),
+                    git_branch: Ok(value.git_branch),
+                    git_url: Ok(value.git_url),
+                    last_check_time: Ok(value.last_check_time),
+                    task_id: Ok(value.task_id),
+                    task_name: Ok(value.task_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct StatisticSeverityV2 {
+            critical: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            major: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            minor: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            suggestion: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StatisticSeverityV2 {
+            fn default() -> Self {
+                Self {
+                    critical: Ok(Default::default()),
+                    major: Ok(Default::default()),
+                    minor: Ok(Default::default()),
+                    suggestion: Ok(Default::default()),
+                }
+            }
+        }
+        impl StatisticSeverityV2 {
+            pub fn critical<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.critical = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for critical: {e}")
+                    });
+                self
+            }
+            pub fn major<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.major = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for major: {e}")
+                    });
+                self
+            }
+            pub fn minor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for minor: {e}")
+                    });
+                self
+            }
+            pub fn suggestion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suggestion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for suggestion: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StatisticSeverityV2>
+        for super::StatisticSeverityV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StatisticSeverityV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    critical: value.critical?,
+                    major: value.major?,
+                    minor: value.minor?,
+                    suggestion: value.suggestion?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StatisticSeverityV2> for StatisticSeverityV2 {
+            fn from(value: super::StatisticSeverityV2) -> Self {
+                Self {
+                    critical: Ok(value.critical),
+                    major: Ok(value.major),
+                    minor: Ok(value.minor),
+                    suggestion: Ok(value.suggestion),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct StatisticStatusV2 {
+            dismissed: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            fixed: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            resolved: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            solved: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            unresolved: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StatisticStatusV2 {
+            fn default() -> Self {
+                Self {
+                    dismissed: Ok(Default::default()),
+                    fixed: Ok(Default::default()),
+                    resolved: Ok(Default::default()),
+                    solved: Ok(Default::default()),
+                    unresolved: Ok(Default::default()),
+                }
+            }
+        }
+        impl StatisticStatusV2 {
+            pub fn dismissed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dismissed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dismissed: {e}")
+                    });
+                self
+            }
+            pub fn fixed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fixed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fixed: {e}")
+                    });
+                self
+            }
+            pub fn resolved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolved = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolved: {e}")
+                    });
+                self
+            }
+            pub fn solved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.solved = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for solved: {e}")
+                    });
+                self
+            }
+            pub fn unresolved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unresolved = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unresolved: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StatisticStatusV2> for super::StatisticStatusV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StatisticStatusV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    dismissed: value.dismissed?,
+                    fixed: value.fixed?,
+                    resolved: value.resolved?,
+                    solved: value.solved?,
+                    unresolved: value.unresolved?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StatisticStatusV2> for StatisticStatusV2 {
+            fn from(value: super::StatisticStatusV2) -> Self {
+                Self {
+                    dismissed: Ok(value.dismissed),
+                    fixed: Ok(value.fixed),
+                    resolved: Ok(value.resolved),
+                    solved: Ok(value.solved),
+                    unresolved: Ok(value.unresolved),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskAdvancedSettings {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            option_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskAdvancedSettings {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    key: Ok(Default::default()),
+                    option_value: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskAdvancedSettings {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn option_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.option_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for option_value: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskAdvancedSettings>
+        for super::TaskAdvancedSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskAdvancedSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    key: value.key?,
+                    option_value: value.option_value?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskAdvancedSettings> for TaskAdvancedSettings {
+            fn from(value: super::TaskAdvancedSettings) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    key: Ok(value.key),
+                    option_value: Ok(value.option_value),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskAdvancedSettingsItem {
+            key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TaskAdvancedSettingsItem {
+            fn default() -> Self {
+                Self {
+                    key: Err("no value supplied for key".to_string()),
+                    value: Err("no value supplied for value".to_string()),
+                }
+            }
+        }
+        impl TaskAdvancedSettingsItem {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskAdvancedSettingsItem>
+        for super::TaskAdvancedSettingsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskAdvancedSettingsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskAdvancedSettingsItem>
+        for TaskAdvancedSettingsItem {
+            fn from(value: super::TaskAdvancedSettingsItem) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskCheckParameters {
+            check_id: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            checker_configs: ::std::result::Result<
+                ::std::vec::Vec<super::CheckConfigInfo>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskCheckParameters {
+            fn default() -> Self {
+                Self {
+                    check_id: Ok(Default::default()),
+                    checker_configs: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskCheckParameters {
+            pub fn check_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_id: {e}")
+                    });
+                self
+            }
+            pub fn checker_configs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CheckConfigInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checker_configs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for checker_configs: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskCheckParameters>
+        for super::TaskCheckParameters {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskCheckParameters,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    check_id: value.check_id?,
+                    checker_configs: value.checker_configs?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskCheckParameters> for TaskCheckParameters {
+            fn from(value: super::TaskCheckParameters) -> Self {
+                Self {
+                    check_id: Ok(value.check_id),
+                    checker_configs: Ok(value.checker_configs),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskCheckResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::TaskCheckParameters>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskCheckResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskCheckResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TaskCheckParameters>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskCheckResponse> for super::TaskCheckResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskCheckResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskCheckResponse> for TaskCheckResponse {
+            fn from(value: super::TaskCheckResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskCheckSettingsItem {
+            cfg_key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            cfg_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::TaskCheckSettingsItemStatus,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskCheckSettingsItem {
+            fn default() -> Self {
+                Self {
+                    cfg_key: Err("no value supplied for cfg_key".to_string()),
+                    cfg_value: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl TaskCheckSettingsItem {
+            pub fn cfg_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cfg_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cfg_key: {e}")
+                    });
+                self
+            }
+            pub fn cfg_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cfg_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cfg_value: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TaskCheckSettingsItemStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskCheckSettingsItem>
+        for super::TaskCheckSettingsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskCheckSettingsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cfg_key: value.cfg_key?,
+                    cfg_value: value.cfg_value?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskCheckSettingsItem>
+        for TaskCheckSettingsItem {
+            fn from(value: super::TaskCheckSettingsItem) -> Self {
+                Self {
+                    cfg_key: Ok(value.cfg_key),
+                    cfg_value: Ok(value.cfg_value),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskIdV2 {
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskIdV2 {
+            fn default() -> Self {
+                Self {
+                    task_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskIdV2 {
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskIdV2> for super::TaskIdV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskIdV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { task_id: value.task_id? })
+            }
+        }
+        impl ::std::convert::From<super::TaskIdV2> for TaskIdV2 {
+            fn from(value: super::TaskIdV2) -> Self {
+                Self { task_id: Ok(value.task_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskInfoV2 {
+            check_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code_line: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            code_line_total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            code_quality: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            comment_lines: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            comment_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            complexity_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creator_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            critical_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cyclomatic_complexity_per_file: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cyclomatic_complexity_per_method: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dismissed_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            duplicated_blocks: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            duplicated_files: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            duplicated_lines: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_duplication_ratio: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_access: ::std::result::Result<
+                ::std::option::Option<super::TaskInfoV2IsAccess>,
+                ::std::string::String,
+            >,
+            issue_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            last_check_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_exec_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            major_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            minor_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            new_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            new_critical_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            new_major_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            new_minor_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            new_suggestion_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            review_result: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            risk_coefficient: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            solve_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            suggestion_count: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trigger_type: ::std::result::Result<
+                ::std::option::Option<super::TaskInfoV2TriggerType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskInfoV2 {
+            fn default() -> Self {
+                Self {
+                    check_type: Ok(Default::default()),
+                    code_line: Ok(Default::default()),
+                    code_line_total: Ok(Default::default()),
+                    code_quality: Ok(Default::default()),
+                    comment_lines: Ok(Default::default()),
+                    comment_ratio: Ok(Default::default()),
+                    complexity_count: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    creator_id: Ok(Default::default()),
+                    critical_count: Ok(Default::default()),
+                    cyclomatic_complexity_per_file: Ok(Default::default()),
+                    cyclomatic_complexity_per_method: Ok(Default::default()),
+                    dismissed_count: Ok(Default::default()),
+                    duplicated_blocks: Ok(Default::default()),
+                    duplicated_files: Ok(Default::default()),
+                    duplicated_lines: Ok(Default::default()),
+                    duplication_ratio: Ok(Default::default()),
+                    file_duplication_ratio: Ok(Default::default()),
+                    git_branch: Ok(Default::default()),
+                    git_url: Ok(Default::default()),
+                    is_access: Ok(Default::default()),
+                    issue_count: Ok(Default::default()),
+                    last_check_time: Ok(Default::default()),
+                    last_exec_time: Ok(Default::default()),
+                    major_count: Ok(Default::default()),
+                    minor_count: Ok(Default::default()),
+                    new_count: Ok(Default::default()),
+                    new_critical_count: Ok(Default::default()),
+                    new_major_count: Ok(Default::default()),
+                    new_minor_count: Ok(Default::default()),
+                    new_suggestion_count: Ok(Default::default()),
+                    review_result: Ok(Default::default()),
+                    risk_coefficient: Ok(Default::default()),
+                    solve_count: Ok(Default::default()),
+                    suggestion_count: Ok(Default::default()),
+                    task_id: Ok(Default::default()),
+                    task_name: Ok(Default::default()),
+                    trigger_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskInfoV2 {
+            pub fn check_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_type: {e}")
+                    });
+                self
+            }
+            pub fn code_line<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_line = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code_line: {e}")
+                    });
+                self
+            }
+            pub fn code_line_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_line_total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for code_line_total: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn code_quality<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code_quality = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code_quality: {e}")
+                    });
+                self
+            }
+            pub fn comment_lines<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_lines = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment_lines: {e}")
+                    });
+                self
+            }
+            pub fn comment_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment_ratio: {e}")
+                    });
+                self
+            }
+            pub fn complexity_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.complexity_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for complexity_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn creator_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creator_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creator_id: {e}")
+                    });
+                self
+            }
+            pub fn critical_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.critical_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for critical_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cyclomatic_complexity_per_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cyclomatic_complexity_per_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cyclomatic_complexity_per_file: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cyclomatic_complexity_per_method<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cyclomatic_complexity_per_method = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cyclomatic_complexity_per_method: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn dismissed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dismissed_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for dismissed_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duplicated_blocks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duplicated_blocks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duplicated_blocks: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duplicated_files<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duplicated_files = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duplicated_files: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duplicated_lines<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duplicated_lines = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duplicated_lines: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_duplication_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_duplication_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_duplication_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn git_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_branch: {e}")
+                    });
+                self
+            }
+            pub fn git_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_url: {e}")
+                    });
+                self
+            }
+            pub fn is_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskInfoV2IsAccess>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_access: {e}")
+                    });
+                self
+            }
+            pub fn issue_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.issue_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for issue_count: {e}")
+                    });
+                self
+            }
+            pub fn last_check_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_exec_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_exec_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_exec_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn major_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.major_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for major_count: {e}")
+                    });
+                self
+            }
+            pub fn minor_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minor_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for minor_count: {e}")
+                    });
+                self
+            }
+            pub fn new_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for new_count: {e}")
+                    });
+                self
+            }
+            pub fn new_critical_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_critical_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for new_critical_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn new_major_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_major_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for new_major_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn new_minor_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_minor_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for new_minor_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn new_suggestion_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_suggestion_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for new_suggestion_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn review_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.review_result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for review_result: {e}")
+                    });
+                self
+            }
+            pub fn risk_coefficient<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.risk_coefficient = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for risk_coefficient: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn solve_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.solve_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for solve_count: {e}")
+                    });
+                self
+            }
+            pub fn suggestion_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suggestion_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for suggestion_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+            pub fn task_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_name: {e}")
+                    });
+                self
+            }
+            pub fn trigger_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskInfoV2TriggerType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trigger_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trigger_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskInfoV2> for super::TaskInfoV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskInfoV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    check_type: value.check_type?,
+                    code_line: value.code_line?,
+                    code_line_total: value.code_line_total?,
+                    code_quality: value.code_quality?,
+                    comment_lines: value.comment_lines?,
+                    comment_ratio: value.comment_ratio?,
+                    complexity_count: value.complexity_count?,
+                    created_at: value.created_at?,
+                    creator_id: value.creator_id?,
+                    critical_count: value.critical_count?,
+                    cyclomatic_complexity_per_file: value
+                        .cyclomatic_complexity_per_file?,
+                    cyclomatic_complexity_per_method: value
+                        .cyclomatic_complexity_per_method?,
+                    dismissed_count: value.dismissed_count?,
+                    duplicated_blocks: value.duplicated_blocks?,
+                    duplicated_files: value.duplicated_files?,
+                    duplicated_lines: value.duplicated_lines?,
+                    duplication_ratio: value.duplication_ratio?,
+                    file_duplication_ratio: value.file_duplication_ratio?,
+                    git_branch: value.git_branch?,
+                    git_url: value.git_url?,
+                    is_access: value.is_access?,
+                    issue_count: value.issue_count?,
+                    last_check_time: value.last_check_time?,
+                    last_exec_time: value.last_exec_time?,
+                    major_count: value.major_count?,
+                    minor_count: value.minor_count?,
+                    new_count: value.new_count?,
+                    new_critical_count: value.new_critical_count?,
+                    new_major_count: value.new_major_count?,
+                    new_minor_count: value.new_minor_count?,
+                    new_suggestion_count: value.new_suggestion_count?,
+                    review_result: value.review_result?,
+                    risk_coefficient: value.risk_coefficient?,
+                    solve_count: value.solve_count?,
+                    suggestion_count: value.suggestion_count?,
+                    task_id: value.task_id?,
+                    task_name: value.task_name?,
+                    trigger_type: value.trigger_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskInfoV2> for TaskInfoV2 {
+            fn from(value: super::TaskInfoV2) -> Self {
+                Self {
+                    check_type: Ok(value.check_type),
+                    code_line: Ok(value.code_line),
+                    code_line_total: Ok(value.code_line_total),
+                    code_quality: Ok(value.code_quality),
+                    comment_lines: Ok(value.comment_lines),
+                    comment_ratio: Ok(value.comment_ratio),
+                    complexity_count: Ok(value.complexity_count),
+                    created_at: Ok(value.created_at),
+                    creator_id: Ok(value.creator_id),
+                    critical_count: Ok(value.critical_count),
+                    cyclomatic_complexity_per_file: Ok(
+                        value.cyclomatic_complexity_per_file,
+                    ),
+                    cyclomatic_complexity_per_method: Ok(
+                        value.cyclomatic_complexity_per_method,
+                    ),
+                    dismissed_count: Ok(value.dismissed_count),
+                    duplicated_blocks: Ok(value.duplicated_blocks),
+                    duplicated_files: Ok(value.duplicated_files),
+                    duplicated_lines: Ok(value.duplicated_lines),
+                    duplication_ratio: Ok(value.duplication_ratio),
+                    file_duplication_ratio: Ok(value.file_duplication_ratio),
+                    git_branch: Ok(value.git_branch),
+                    git_url: Ok(value.git_url),
+                    is_access: Ok(value.is_access),
+                    issue_count: Ok(value.issue_count),
+                    last_check_time: Ok(value.last_check_time),
+                    last_exec_time: Ok(value.last_exec_time),
+                    major_count: Ok(value.major_count),
+                    minor_count: Ok(value.minor_count),
+                    new_count: Ok(value.new_count),
+                    new_critical_count: Ok(value.new_critical_count),
+                    new_major_count: Ok(value.new_major_count),
+                    new_minor_count: Ok(value.new_minor_count),
+                    new_suggestion_count: Ok(value.new_suggestion_count),
+                    review_result: Ok(value.review_result),
+                    risk_coefficient: Ok(value.risk_coefficient),
+                    solve_count: Ok(value.solve_count),
+                    suggestion_count: Ok(value.suggestion_count),
+                    task_id: Ok(value.task_id),
+                    task_name: Ok(value.task_name),
+                    trigger_type: Ok(value.trigger_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskLogRes {
+            log_info: ::std::result::Result<
+                ::std::vec::Vec<super::LogInfo>,
+                ::std::string::String,
+            >,
+            param_info: ::std::result::Result<
+                ::std::option::Option<super::ParamInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskLogRes {
+            fn default() -> Self {
+                Self {
+                    log_info: Ok(Default::default()),
+                    param_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskLogRes {
+            pub fn log_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LogInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.log_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for log_info: {e}")
+                    });
+                self
+            }
+            pub fn param_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ParamInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.param_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for param_info: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskLogRes> for super::TaskLogRes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskLogRes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    log_info: value.log_info?,
+                    param_info: value.param_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskLogRes> for TaskLogRes {
+            fn from(value: super::TaskLogRes) -> Self {
+                Self {
+                    log_info: Ok(value.log_info),
+                    param_info: Ok(value.param_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskMetricInfo {
+            check_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creator_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_check_finish_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_check_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_exec_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metric_info: ::std::result::Result<
+                ::std::option::Option<super::MetricInfo>,
+                ::std::string::String,
+            >,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskMetricInfo {
+            fn default() -> Self {
+                Self {
+                    check_type: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    creator_id: Ok(Default::default()),
+                    git_branch: Ok(Default::default()),
+                    git_url: Ok(Default::default()),
+                    last_check_finish_time: Ok(Default::default()),
+                    last_check_time: Ok(Default::default()),
+                    last_exec_time: Ok(Default::default()),
+                    metric_info: Ok(Default::default()),
+                    task_id: Ok(Default::default()),
+                    task_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskMetricInfo {
+            pub fn check_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.check_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for check_type: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn creator_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creator_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creator_id: {e}")
+                    });
+                self
+            }
+            pub fn git_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_branch: {e}")
+                    });
+                self
+            }
+            pub fn git_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_url: {e}")
+                    });
+                self
+            }
+            pub fn last_check_finish_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_finish_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_finish_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_check_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_check_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_check_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_exec_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_exec_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_exec_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn metric_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MetricInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metric_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metric_info: {e}")
+                    });
+                self
+            }
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+            pub fn task_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskMetricInfo> for super::TaskMetricInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskMetricInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    check_type: value.check_type?,
+                    created_at: value.created_at?,
+                    creator_id: value.creator_id?,
+                    git_branch: value.git_branch?,
+                    git_url: value.git_url?,
+                    last_check_finish_time: value.last_check_finish_time?,
+                    last_check_time: value.last_check_time?,
+                    last_exec_time: value.last_exec_time?,
+                    metric_info: value.metric_info?,
+                    task_id: value.task_id?,
+                    task_name: value.task_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskMetricInfo> for TaskMetricInfo {
+            fn from(value: super::TaskMetricInfo) -> Self {
+                Self {
+                    check_type: Ok(value.check_type),
+                    created_at: Ok(value.created_at),
+                    creator_id: Ok(value.creator_id),
+                    git_branch: Ok(value.git_branch),
+                    git_url: Ok(value.git_url),
+                    last_check_finish_time: Ok(value.last_check_finish_time),
+                    last_check_time: Ok(value.last_check_time),
+                    last_exec_time: Ok(value.last_exec_time),
+                    metric_info: Ok(value.metric_info),
+                    task_id: Ok(value.task_id),
+                    task_name: Ok(value.task_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskRulesetInfo {
+            language: ::std::result::Result<
+                ::std::option::Option<super::Language>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::TaskRulesetInfoStatus>,
+                ::std::string::String,
+            >,
+            template_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            template_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::TaskRulesetInfoType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskRulesetInfo {
+            fn default() -> Self {
+                Self {
+                    language: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    template_id: Ok(Default::default()),
+                    template_name: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskRulesetInfo {
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Language>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskRulesetInfoStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn template_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_id: {e}")
+                    });
+                self
+            }
+            pub fn template_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for template_name: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskRulesetInfoType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskRulesetInfo> for super::TaskRulesetInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskRulesetInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    language: value.language?,
+                    status: value.status?,
+                    template_id: value.template_id?,
+                    template_name: value.template_name?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskRulesetInfo> for TaskRulesetInfo {
+            fn from(value: super::TaskRulesetInfo) -> Self {
+                Self {
+                    language: Ok(value.language),
+                    status: Ok(value.status),
+                    template_id: Ok(value.template_id),
+                    template_name: Ok(value.template_name),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskRulesetResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::TaskRulesetInfo>,
+                ::std::string::String,
+            >,
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::TaskRulesetInfo>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskRulesetResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskRulesetResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TaskRulesetInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TaskRulesetInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskRulesetResponse>
+        for super::TaskRulesetResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskRulesetResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskRulesetResponse> for TaskRulesetResponse {
+            fn from(value: super::TaskRulesetResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskSettingsResponse {
+            info: ::std::result::Result<
+                ::std::vec::Vec<super::TaskAdvancedSettings>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskSettingsResponse {
+            fn default() -> Self {
+                Self {
+                    info: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskSettingsResponse {
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TaskAdvancedSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskSettingsResponse>
+        for super::TaskSettingsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskSettingsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    info: value.info?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskSettingsResponse> for TaskSettingsResponse {
+            fn from(value: super::TaskSettingsResponse) -> Self {
+                Self {
+                    info: Ok(value.info),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TreeNode {
+            checkbox_status: ::std::result::Result<
+                ::std::option::Option<super::CheckboxStatus>,
+                ::std::string::String,
+            >,
+            file_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_leaf: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TreeNode {
+            fn default() -> Self {
+                Self {
+                    checkbox_status: Ok(Default::default()),
+                    file_name: Ok(Default::default()),
+                    file_path: Ok(Default::default()),
+                    is_leaf: Ok(Default::default()),
+                }
+            }
+        }
+        impl TreeNode {
+            pub fn checkbox_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CheckboxStatus>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checkbox_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for checkbox_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_name: {e}")
+                    });
+                self
+            }
+            pub fn file_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_path: {e}")
+                    });
+                self
+            }
+            pub fn is_leaf<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_leaf = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_leaf: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TreeNode> for super::TreeNode {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TreeNode,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    checkbox_status: value.checkbox_status?,
+                    file_name: value.file_name?,
+                    file_path: value.file_path?,
+                    is_leaf: value.is_leaf?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TreeNode> for TreeNode {
+            fn from(value: super::TreeNode) -> Self {
+                Self {
+                    checkbox_status: Ok(value.checkbox_status),
+                    file_name: Ok(value.file_name),
+                    file_path: Ok(value.file_path),
+                    is_leaf: Ok(value.is_leaf),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateDefectRequestBody {
+            approver: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            comment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            defect_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            defect_status: ::std::result::Result<
+                super::DefectStatus,
+                ::std::string::String,
+            >,
+            ignore_type: ::std::result::Result<
+                ::std::option::Option<super::IgnoreType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateDefectRequestBody {
+            fn default() -> Self {
+                Self {
+                    approver: Ok(Default::default()),
+                    comment: Ok(Default::default()),
+                    defect_id: Err("no value supplied for defect_id".to_string()),
+                    defect_status: Err(
+                        "no value supplied for defect_status".to_string(),
+                    ),
+                    ignore_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateDefectRequestBody {
+            pub fn approver<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.approver = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for approver: {e}")
+                    });
+                self
+            }
+            pub fn comment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn defect_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_id: {e}")
+                    });
+                self
+            }
+            pub fn defect_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DefectStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.defect_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for defect_status: {e}")
+                    });
+                self
+            }
+            pub fn ignore_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IgnoreType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ignore_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ignore_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateDefectRequestBody>
+        for super::UpdateDefectRequestBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateDefectRequestBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    approver: value.approver?,
+                    comment: value.comment?,
+                    defect_id: value.defect_id?,
+                    defect_status: value.defect_status?,
+                    ignore_type: value.ignore_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateDefectRequestBody>
+        for UpdateDefectRequestBody {
+            fn from(value: super::UpdateDefectRequestBody) -> Self {
+                Self {
+                    approver: Ok(value.approver),
+                    comment: Ok(value.comment),
+                    defect_id: Ok(value.defect_id),
+                    defect_status: Ok(value.defect_status),
+                    ignore_type: Ok(value.ignore_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateIgnorePathRequestBody {
+            ignore_path_settings: ::std::result::Result<
+                ::std::vec::Vec<super::IgnorePathSettingItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateIgnorePathRequestBody {
+            fn default() -> Self {
+                Self {
+                    ignore_path_settings: Err(
+                        "no value supplied for ignore_path_settings".to_string(),
+                    ),
+                }
+            }
+        }
+        impl UpdateIgnorePathRequestBody {
+            pub fn ignore_path_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::IgnorePathSettingItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ignore_path_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ignore_path_settings: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateIgnorePathRequestBody>
+        for super::UpdateIgnorePathRequestBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateIgnorePathRequestBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ignore_path_settings: value.ignore_path_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateIgnorePathRequestBody>
+        for UpdateIgnorePathRequestBody {
+            fn from(value: super::UpdateIgnorePathRequestBody) -> Self {
+                Self {
+                    ignore_path_settings: Ok(value.ignore_path_settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateTaskRulesetItem {
+            if_use: ::std::result::Result<
+                super::UpdateTaskRulesetItemIfUse,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<super::Language, ::std::string::String>,
+            rule_set_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::UpdateTaskRulesetItemStatus,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateTaskRulesetItem {
+            fn default() -> Self {
+                Self {
+                    if_use: Err("no value supplied for if_use".to_string()),
+                    language: Err("no value supplied for language".to_string()),
+                    rule_set_id: Err("no value supplied for rule_set_id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl UpdateTaskRulesetItem {
+            pub fn if_use<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UpdateTaskRulesetItemIfUse>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.if_use = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for if_use: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Language>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn rule_set_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rule_set_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rule_set_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UpdateTaskRulesetItemStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateTaskRulesetItem>
+        for super::UpdateTaskRulesetItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateTaskRulesetItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    if_use: value.if_use?,
+                    language: value.language?,
+                    rule_set_id: value.rule_set_id?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateTaskRulesetItem>
+        for UpdateTaskRulesetItem {
+            fn from(value: super::UpdateTaskRulesetItem) -> Self {
+                Self {
+                    if_use: Ok(value.if_use),
+                    language: Ok(value.language),
+                    rule_set_id: Ok(value.rule_set_id),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateTaskSettingsRequestBody {
+            task_advanced_settings: ::std::result::Result<
+                ::std::vec::Vec<super::TaskAdvancedSettingsItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateTaskSettingsRequestBody {
+            fn default() -> Self {
+                Self {
+                    task_advanced_settings: Err(
+                        "no value supplied for task_advanced_settings".to_string(),
+                    ),
+                }
+            }
+        }
+        impl UpdateTaskSettingsRequestBody {
+            pub fn task_advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::TaskAdvancedSettingsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_advanced_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for task_advanced_settings: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateTaskSettingsRequestBody>
+        for super::UpdateTaskSettingsRequestBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateTaskSettingsRequestBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    task_advanced_settings: value.task_advanced_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateTaskSettingsRequestBody>
+        for UpdateTaskSettingsRequestBody {
+            fn from(value: super::UpdateTaskSettingsRequestBody) -> Self {
+                Self {
+                    task_advanced_settings: Ok(value.task_advanced_settings),
+                }
             }
         }
     }
@@ -304,13 +12081,128 @@ pub mod types {
             }
         }
     }
+    impl CreateTaskRequestV2 {
+        ///A value with its required fields (`git_url`, `git_branch`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            git_url: impl ::std::convert::Into<::std::string::String>,
+            git_branch: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                git_url: git_url.into(),
+                git_branch: git_branch.into(),
+                access_token: ::std::default::Default::default(),
+                check_type: ::std::default::Default::default(),
+                enable_fossbot: ::std::default::Default::default(),
+                endpoint_id: ::std::default::Default::default(),
+                inc_config: ::std::default::Default::default(),
+                language: ::std::default::Default::default(),
+                resource_pool_id: ::std::default::Default::default(),
+                rule_sets: ::std::default::Default::default(),
+                task_type: ::std::default::Default::default(),
+                username: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl IgnorePathSettingItem {
+        ///A value with its required fields (`file_path`, `checkbox_status`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            file_path: impl ::std::convert::Into<::std::string::String>,
+            checkbox_status: CheckboxStatus,
+        ) -> Self {
+            Self {
+                file_path: file_path.into(),
+                checkbox_status,
+            }
+        }
+    }
+    impl RuleSetV2 {
+        ///A value with its required fields (`language`); the optional ones are unset (set them with `builder()`).
+        pub fn new(language: Language) -> Self {
+            Self {
+                language,
+                ruleset_id: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl TaskAdvancedSettingsItem {
+        ///A value with its required fields (`key`, `value`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                key: key.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl TaskCheckSettingsItem {
+        ///A value with its required fields (`cfg_key`, `status`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            cfg_key: impl ::std::convert::Into<::std::string::String>,
+            status: TaskCheckSettingsItemStatus,
+        ) -> Self {
+            Self {
+                cfg_key: cfg_key.into(),
+                status,
+                cfg_value: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl UpdateDefectRequestBody {
+        ///A value with its required fields (`defect_id`, `defect_status`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            defect_id: impl ::std::convert::Into<::std::string::String>,
+            defect_status: DefectStatus,
+        ) -> Self {
+            Self {
+                defect_id: defect_id.into(),
+                defect_status,
+                approver: ::std::default::Default::default(),
+                comment: ::std::default::Default::default(),
+                ignore_type: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl UpdateIgnorePathRequestBody {
+        ///A value with its required fields (`ignore_path_settings`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            ignore_path_settings: ::std::vec::Vec<IgnorePathSettingItem>,
+        ) -> Self {
+            Self { ignore_path_settings }
+        }
+    }
+    impl UpdateTaskRulesetItem {
+        ///A value with its required fields (`language`, `rule_set_id`, `if_use`, `status`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            language: Language,
+            rule_set_id: impl ::std::convert::Into<::std::string::String>,
+            if_use: UpdateTaskRulesetItemIfUse,
+            status: UpdateTaskRulesetItemStatus,
+        ) -> Self {
+            Self {
+                language,
+                rule_set_id: rule_set_id.into(),
+                if_use,
+                status,
+            }
+        }
+    }
+    impl UpdateTaskSettingsRequestBody {
+        ///A value with its required fields (`task_advanced_settings`); the optional ones are unset (set them with `builder()`).
+        pub fn new(
+            task_advanced_settings: ::std::vec::Vec<TaskAdvancedSettingsItem>,
+        ) -> Self {
+            Self { task_advanced_settings }
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for CodeArts Check
 
-Huawei Cloud CodeArts Check: run code-check tasks. Transcribed from the vendor's help-center page "Executing a Check Task" (updated 2023-11-28); further operations follow the same pattern.
+Huawei Cloud CodeArts Check: create, run and stop code-check tasks, follow their progress, failure logs and check history, read the issues (defects) they find with their statistics, summaries and code metrics, change issue statuses, and manage rules, rule sets and task settings (rule sets, check parameters, excluded paths, advanced settings). Transcribed from the API Explorer definitions (pinned in spec/vendor/PINS.yaml), the vendor SDK models (3.1.219) and the help-center API reference (EU English edition of 2023-11-28 first, then the international English edition).
 
-Version: 2023-11-28*/
+Version: 2026-10-30*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -352,7 +12244,7 @@ impl Client {
 }
 impl ClientInfo<crate::runtime::Runtime> for Client {
     fn api_version() -> &'static str {
-        "2023-11-28"
+        "2026-10-30"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -372,14 +12264,183 @@ const _: () = {
     {}
 };
 impl Client {
+    /**List rules
+
+Returns one page of the rules, optionally filtered by language and severity.
+
+Sends a `GET` request to `/v2/rules`
+
+Arguments:
+- `limit`: Number of rules per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+- `rule_languages`: Language of the rules (one language, see Language).
+- `rule_severity`: Severities of the rules, comma-separated: 0 critical, 1 major, 2 minor, 3 suggestion (default all).
+```ignore
+let response = client.list_rules()
+    .limit(limit)
+    .offset(offset)
+    .rule_languages(rule_languages)
+    .rule_severity(rule_severity)
+    .send()
+    .await;
+```*/
+    pub fn list_rules(&self) -> builder::ListRules<'_> {
+        builder::ListRules::new(self)
+    }
+    /**Create a user-defined rule set
+
+Creates a rule set from chosen rules, empty or based on an existing rule set, optionally with custom severities and thresholds, and returns its ID. The API Explorer definition answers 201; 200 is declared too.
+
+Sends a `POST` request to `/v2/ruleset`
+
+```ignore
+let response = client.create_ruleset()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_ruleset(&self) -> builder::CreateRuleset<'_> {
+        builder::CreateRuleset::new(self)
+    }
+    /**Delete a check task
+
+Deletes a check task. Its configuration, issues and execution records cannot be restored; a deleted running task can no longer be viewed.
+
+Sends a `DELETE` request to `/v2/tasks/{task_id}`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.delete_task()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_task(&self) -> builder::DeleteTask<'_> {
+        builder::DeleteTask::new(self)
+    }
+    /**Change the status of issues
+
+Sets the status of one or more issues of a task (pending, resolved or ignored).
+
+Sends a `PUT` request to `/v2/tasks/{task_id}/defect-status`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `body`
+```ignore
+let response = client.update_defect_status()
+    .task_id(task_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_defect_status(&self) -> builder::UpdateDefectStatus<'_> {
+        builder::UpdateDefectStatus::new(self)
+    }
+    /**List the issues found by a task
+
+Returns one page of the issues (defects) of a task, optionally filtered by status and severity. offset is an item offset; the service may return several entries per issue, so a page can hold more than limit entries (limit counts distinct defect_id values).
+
+Sends a `GET` request to `/v2/tasks/{task_id}/defects-detail`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `limit`: Number of issues per page; at most 100.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+- `severity`: Severities to return, comma-separated: 0 critical, 1 major, 2 minor, 3 suggestion.
+- `status_ids`: Issue statuses to return, comma-separated: 0 pending, 1 resolved, 2 ignored (default 0).
+```ignore
+let response = client.show_task_defects()
+    .task_id(task_id)
+    .limit(limit)
+    .offset(offset)
+    .severity(severity)
+    .status_ids(status_ids)
+    .send()
+    .await;
+```*/
+    pub fn show_task_defects(&self) -> builder::ShowTaskDefects<'_> {
+        builder::ShowTaskDefects::new(self)
+    }
+    /**Show issue statistics of a task
+
+Returns the numbers of a task's issues by severity and by status.
+
+Sends a `GET` request to `/v2/tasks/{task_id}/defects-statistic`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.show_task_defects_statistic()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn show_task_defects_statistic(&self) -> builder::ShowTaskDefectsStatistic<'_> {
+        builder::ShowTaskDefectsStatistic::new(self)
+    }
+    /**Show the issue summary of a task
+
+Returns the issue summary of a task: issue counts by severity and status, quality gate result, lines of code, cyclomatic complexity and duplication rates.
+
+Sends a `GET` request to `/v2/tasks/{task_id}/defects-summary`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.show_task_detail()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn show_task_detail(&self) -> builder::ShowTaskDetail<'_> {
+        builder::ShowTaskDetail::new(self)
+    }
+    /**Show the execution status of a check task
+
+Returns the execution status of a task (0 checking, 1 failed, 2 succeeded, 3 stopped); progress details are filled only while a check runs.
+
+Sends a `GET` request to `/v2/tasks/{task_id}/progress`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.show_progress_detail()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn show_progress_detail(&self) -> builder::ShowProgressDetail<'_> {
+        builder::ShowProgressDetail::new(self)
+    }
+    /**Change the rule sets of a task
+
+Enables or disables rule sets for languages of a task. The body is a bare array of rule set entries.
+
+Sends a `PUT` request to `/v2/tasks/{task_id}/ruleset`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `body`
+```ignore
+let response = client.update_task_ruleset()
+    .task_id(task_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_task_ruleset(&self) -> builder::UpdateTaskRuleset<'_> {
+        builder::UpdateTaskRuleset::new(self)
+    }
     /**Run a code check task
 
-Starts an execution of a CodeArts Check task and returns the execution's ID. The body can optionally point the run at a temporary repository, branch and credentials.
+Starts a version-level check of the task's repository branch and returns the ID of the execution record. The optional body can say how merge-request code is fetched (ref); its repository fields are deprecated.
 
 Sends a `POST` request to `/v2/tasks/{task_id}/run`
 
 Arguments:
-- `task_id`: ID of the check task.
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
 - `body`
 ```ignore
 let response = client.run_task()
@@ -391,6 +12452,425 @@ let response = client.run_task()
     pub fn run_task(&self) -> builder::RunTask<'_> {
         builder::RunTask::new(self)
     }
+    /**Stop a check task
+
+Stops the running check of a task. Stopping is idempotent.
+
+Sends a `POST` request to `/v2/tasks/{task_id}/stop`
+
+Arguments:
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.stop_task_by_id()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn stop_task_by_id(&self) -> builder::StopTaskById<'_> {
+        builder::StopTaskById::new(self)
+    }
+    /**Delete a user-defined rule set
+
+Deletes a user-defined rule set. Rule sets in use and default rule sets cannot be deleted.
+
+Sends a `DELETE` request to `/v2/{project_id}/ruleset/{ruleset_id}`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `ruleset_id`: Rule set ID (the template_id of ListRulesets): 1 to 32 letters and digits.
+```ignore
+let response = client.delete_ruleset()
+    .project_id(project_id)
+    .ruleset_id(ruleset_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_ruleset(&self) -> builder::DeleteRuleset<'_> {
+        builder::DeleteRuleset::new(self)
+    }
+    /**List the rules of a rule set
+
+Returns one page of the rules of a rule set, filtered by whether they are enabled and optionally by language and tag.
+
+Sends a `GET` request to `/v2/{project_id}/ruleset/{ruleset_id}/rules`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `ruleset_id`: Rule set ID (the template_id of ListRulesets): 1 to 32 letters and digits.
+- `languages`: Language of the rules.
+- `limit`: Number of rules per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+- `tags`: Tag of the rules.
+- `types`: Rules to return: 1 all, 2 enabled, 3 not enabled.
+```ignore
+let response = client.list_template_rules()
+    .project_id(project_id)
+    .ruleset_id(ruleset_id)
+    .languages(languages)
+    .limit(limit)
+    .offset(offset)
+    .tags(tags)
+    .types(types)
+    .send()
+    .await;
+```*/
+    pub fn list_template_rules(&self) -> builder::ListTemplateRules<'_> {
+        builder::ListTemplateRules::new(self)
+    }
+    /**Set the default rule set of a language in a project
+
+Makes a rule set the project's default for a language; tasks created for that language then use it. Setting the same default again is harmless.
+
+Sends a `POST` request to `/v2/{project_id}/ruleset/{ruleset_id}/{language}/default`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `ruleset_id`: Rule set ID (the template_id of ListRulesets): 1 to 32 letters and digits.
+- `language`: Language of the rule set (must match the rule set's language).
+```ignore
+let response = client.set_defaul_template()
+    .project_id(project_id)
+    .ruleset_id(ruleset_id)
+    .language(language)
+    .send()
+    .await;
+```*/
+    pub fn set_defaul_template(&self) -> builder::SetDefaulTemplate<'_> {
+        builder::SetDefaulTemplate::new(self)
+    }
+    /**List rule sets
+
+Returns one page of the rule sets visible in a project, optionally limited to system rule sets, the caller's or other users' user-defined rule sets.
+
+Sends a `GET` request to `/v2/{project_id}/rulesets`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `category`: Rule set categories, comma-separated: 0 system rule sets, 1 the caller's user-defined rule sets, 2 other users' user-defined rule sets; all when omitted or empty.
+- `limit`: Number of rule sets per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+```ignore
+let response = client.list_rulesets()
+    .project_id(project_id)
+    .category(category)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn list_rulesets(&self) -> builder::ListRulesets<'_> {
+        builder::ListRulesets::new(self)
+    }
+    /**Create a check task
+
+Creates a check task on a repository branch of a project without running it, and returns its ID. The task checks either the given languages (with their project default rule sets) or the given rule sets; inc_config creates a branch or merge-request task from an existing one.
+
+Sends a `POST` request to `/v2/{project_id}/task`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `body`
+```ignore
+let response = client.create_task()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_task(&self) -> builder::CreateTask<'_> {
+        builder::CreateTask::new(self)
+    }
+    /**List the check tasks of a project
+
+Returns one page of the check tasks of a project (at most 100 per page), with the total count. Pages are numbered from 0 (offset is a page number).
+
+Sends a `GET` request to `/v2/{project_id}/tasks`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `limit`: Number of tasks per page; at most 100.
+- `offset`: Page number to return, starting at 0 (the newer reference pages describe it as a page number like page_num, although the parameter is called offset).
+```ignore
+let response = client.show_task_list_by_project_id()
+    .project_id(project_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn show_task_list_by_project_id(&self) -> builder::ShowTaskListByProjectId<'_> {
+        builder::ShowTaskListByProjectId::new(self)
+    }
+    /**List the check history of a task
+
+Returns one page of the task's checks with their issue counts by severity, optionally limited to checks that started in a time range. Pages are numbered from 0 (offset is a page number).
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/checkrecord`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `end_time`: Only checks that started at or before this time, UTC formatted yyyy-MM-ddTHH:mm:ssZ (default now).
+- `limit`: Number of checks per page; at most 1000.
+- `offset`: Page number to return, starting at 0 (the newer reference pages describe it as a page number like page_num, although the parameter is called offset).
+- `start_time`: Only checks that started at or after this time, UTC formatted yyyy-MM-ddTHH:mm:ssZ (default 2000-01-01T00:00:00Z).
+```ignore
+let response = client.check_record()
+    .project_id(project_id)
+    .task_id(task_id)
+    .end_time(end_time)
+    .limit(limit)
+    .offset(offset)
+    .start_time(start_time)
+    .send()
+    .await;
+```*/
+    pub fn check_record(&self) -> builder::CheckRecord<'_> {
+        builder::CheckRecord::new(self)
+    }
+    /**Exclude directories and files of a task from checks
+
+Sets whether directories and files of the task's repository are excluded from checks. Sending the same settings again is harmless.
+
+Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/config-ignorepath`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `body`
+```ignore
+let response = client.update_ignore_path()
+    .project_id(project_id)
+    .task_id(task_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_ignore_path(&self) -> builder::UpdateIgnorePath<'_> {
+        builder::UpdateIgnorePath::new(self)
+    }
+    /**Configure the check parameters of a task rule set
+
+Sets the compilation settings (build tool, tool version, build command) of one rule set of a task. Despite its name the operation writes; sending the same settings again is harmless.
+
+Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/config-parameters`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `body`
+```ignore
+let response = client.list_task_parameter()
+    .project_id(project_id)
+    .task_id(task_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn list_task_parameter(&self) -> builder::ListTaskParameter<'_> {
+        builder::ListTaskParameter::new(self)
+    }
+    /**List the directory tree of a task
+
+Returns one page of the directories and files under a path of the task's repository, with whether each is excluded from checks.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/listpathtree`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `current_path`: Directory or file path to list (the root when omitted).
+- `limit`: Number of nodes per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+```ignore
+let response = client.show_task_path_tree()
+    .project_id(project_id)
+    .task_id(task_id)
+    .current_path(current_path)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn show_task_path_tree(&self) -> builder::ShowTaskPathTree<'_> {
+        builder::ShowTaskPathTree::new(self)
+    }
+    /**Show the failure log of a check
+
+Returns the failure log of one execution of a task, or of its latest execution when execute_id is omitted.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/log-detail`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `execute_id`: ID of the execution record (the exec_id of RunTask, a 32-character UUID); the latest execution when omitted.
+```ignore
+let response = client.show_tasklog()
+    .project_id(project_id)
+    .task_id(task_id)
+    .execute_id(execute_id)
+    .send()
+    .await;
+```*/
+    pub fn show_tasklog(&self) -> builder::ShowTasklog<'_> {
+        builder::ShowTasklog::new(self)
+    }
+    /**Show the code metrics summary of a task
+
+Returns the cmetrics summary of a task: code size, cyclomatic complexity, nesting depth, duplication, redundant code and dangerous functions.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/metrics-summary`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.show_task_cmetrics()
+    .project_id(project_id)
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn show_task_cmetrics(&self) -> builder::ShowTaskCmetrics<'_> {
+        builder::ShowTaskCmetrics::new(self)
+    }
+    /**List the check parameters of a task rule set
+
+Returns the check parameters of one rule set of a task, grouped by check tool. The body is a bare array.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `ruleset_id`: Rule set ID (the template_id of ListRulesets): 1 to 32 letters and digits.
+- `language`: Language of the rule set.
+```ignore
+let response = client.check_parameters()
+    .project_id(project_id)
+    .task_id(task_id)
+    .ruleset_id(ruleset_id)
+    .language(language)
+    .send()
+    .await;
+```*/
+    pub fn check_parameters(&self) -> builder::CheckParameters<'_> {
+        builder::CheckParameters::new(self)
+    }
+    /**List the rule sets of a task
+
+Returns the rule sets selected for a task, and for each language the task does not check the project's default rule set (type optional). The body is a bare array.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/rulesets`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+```ignore
+let response = client.list_task_ruleset()
+    .project_id(project_id)
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn list_task_ruleset(&self) -> builder::ListTaskRuleset<'_> {
+        builder::ListTaskRuleset::new(self)
+    }
+    /**List the advanced settings of a task
+
+Returns one page of the advanced settings of a task (such as a custom build image), with the total count.
+
+Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/settings`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `limit`: Number of settings per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+```ignore
+let response = client.show_task_settings()
+    .project_id(project_id)
+    .task_id(task_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn show_task_settings(&self) -> builder::ShowTaskSettings<'_> {
+        builder::ShowTaskSettings::new(self)
+    }
+    /**Change the advanced settings of a task
+
+Sets advanced settings of a task, such as a custom build image or the directories to check. Sending the same settings again is harmless.
+
+Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/settings`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `body`
+```ignore
+let response = client.update_task_settings()
+    .project_id(project_id)
+    .task_id(task_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_task_settings(&self) -> builder::UpdateTaskSettings<'_> {
+        builder::UpdateTaskSettings::new(self)
+    }
+    /**List the check parameters of a task rule set, one page at a time
+
+Version 3 of CheckParameters: returns one page of the check parameters of one rule set of a task, with the total count.
+
+Sends a `GET` request to `/v3/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `ruleset_id`: Rule set ID (the template_id of ListRulesets): 1 to 32 letters and digits.
+- `language`: Language of the rule set.
+- `limit`: Number of entries per page; at most 1000.
+- `offset`: Offset of the first item to return (an item offset, 0 or greater).
+```ignore
+let response = client.check_ruleset_parameters()
+    .project_id(project_id)
+    .task_id(task_id)
+    .ruleset_id(ruleset_id)
+    .language(language)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn check_ruleset_parameters(&self) -> builder::CheckRulesetParameters<'_> {
+        builder::CheckRulesetParameters::new(self)
+    }
+    /**List the rule sets of a task, one page at a time
+
+Version 3 of ListTaskRuleset: returns one page of the rule sets selected for a task, with the total count. Pages are numbered from 0 (offset is a page number).
+
+Sends a `GET` request to `/v3/{project_id}/tasks/{task_id}/rulesets`
+
+Arguments:
+- `project_id`: CodeArts project ID: the 32-character UUID of the project (see the project list).
+- `task_id`: Check task ID as returned by CreateTask (every task, branch task and API-created incremental task has one): 32 letters and digits, with an MR_ prefix for a merge-request task.
+- `limit`: Number of rule sets per page; at most 1000.
+- `offset`: Page number to return, starting at 0 (the newer reference pages describe it as a page number like page_num, although the parameter is called offset).
+```ignore
+let response = client.show_tasks_rulesets()
+    .project_id(project_id)
+    .task_id(task_id)
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    pub fn show_tasks_rulesets(&self) -> builder::ShowTasksRulesets<'_> {
+        builder::ShowTasksRulesets::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -401,6 +12881,922 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_rules`]
+
+[`Client::list_rules`]: super::Client::list_rules*/
+    #[derive(Debug, Clone)]
+    pub struct ListRules<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+        rule_languages: Result<Option<::std::string::String>, String>,
+        rule_severity: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListRules<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+                rule_languages: Ok(None),
+                rule_severity: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn rule_languages<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.rule_languages = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for rule_languages failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn rule_severity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.rule_severity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for rule_severity failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/rules`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::RuleListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, limit, offset, rule_languages, rule_severity } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let rule_languages = rule_languages.map_err(Error::InvalidRequest)?;
+            let rule_severity = rule_severity.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/rules", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "rule_languages",
+                        &rule_languages,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("rule_severity", &rule_severity),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_rules",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_ruleset`]
+
+[`Client::create_ruleset`]: super::Client::create_ruleset*/
+    #[derive(Debug, Clone)]
+    pub struct CreateRuleset<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::Ruleset, String>,
+    }
+    impl<'a> CreateRuleset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::Ruleset>,
+            <V as std::convert::TryInto<types::Ruleset>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `Ruleset` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::Ruleset) -> types::builder::Ruleset,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/ruleset`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RulesetRes>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Ruleset::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/ruleset", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_ruleset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_task`]
+
+[`Client::delete_task`]: super::Client::delete_task*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTask<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTask<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v2/tasks/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}", client.baseurl, encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_task",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_defect_status`]
+
+[`Client::update_defect_status`]: super::Client::update_defect_status*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateDefectStatus<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateDefectRequestBody, String>,
+    }
+    impl<'a> UpdateDefectStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateDefectRequestBody>,
+            <V as std::convert::TryInto<
+                types::UpdateDefectRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateDefectRequestBody` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateDefectRequestBody,
+            ) -> types::builder::UpdateDefectRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/v2/tasks/{task_id}/defect-status`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateDefectRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/defect-status", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_defect_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_defects`]
+
+[`Client::show_task_defects`]: super::Client::show_task_defects*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskDefects<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+        severity: Result<Option<::std::string::String>, String>,
+        status_ids: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ShowTaskDefects<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+                severity: Ok(None),
+                status_ids: Ok(None),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn severity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.severity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for severity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn status_ids<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.status_ids = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for status_ids failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/tasks/{task_id}/defects-detail`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowDefectsDetailResponseV2>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, task_id, limit, offset, severity, status_ids } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let severity = severity.map_err(Error::InvalidRequest)?;
+            let status_ids = status_ids.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/defects-detail", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("severity", &severity))
+                .query(&progenitor_client::QueryParam::new("status_ids", &status_ids))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_defects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_defects_statistic`]
+
+[`Client::show_task_defects_statistic`]: super::Client::show_task_defects_statistic*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskDefectsStatistic<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowTaskDefectsStatistic<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/tasks/{task_id}/defects-statistic`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowDefectsStatisticResponseV2>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/defects-statistic", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_defects_statistic",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_detail`]
+
+[`Client::show_task_detail`]: super::Client::show_task_detail*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskDetail<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowTaskDetail<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/tasks/{task_id}/defects-summary`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskInfoV2>, Error<types::ErrorResponse>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/defects-summary", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_detail",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_progress_detail`]
+
+[`Client::show_progress_detail`]: super::Client::show_progress_detail*/
+    #[derive(Debug, Clone)]
+    pub struct ShowProgressDetail<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowProgressDetail<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/tasks/{task_id}/progress`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProgressInfoV2>, Error<types::ErrorResponse>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/progress", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_progress_detail",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_task_ruleset`]
+
+[`Client::update_task_ruleset`]: super::Client::update_task_ruleset*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTaskRuleset<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+        body: Result<types::UpdateTaskRuleset, String>,
+    }
+    impl<'a> UpdateTaskRuleset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateTaskRuleset>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `UpdateTaskRuleset` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/v2/tasks/{task_id}/ruleset`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/ruleset", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_task_ruleset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::run_task`]
 
 [`Client::run_task`]: super::Client::run_task*/
@@ -408,7 +13804,7 @@ pub mod builder {
     pub struct RunTask<'a> {
         client: &'a super::Client,
         task_id: Result<::std::string::String, String>,
-        body: Result<types::builder::RunTaskRequestBody, String>,
+        body: Result<types::builder::RunRequestV2, String>,
     }
     impl<'a> RunTask<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -432,24 +13828,22 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RunTaskRequestBody>,
-            <V as std::convert::TryInto<
-                types::RunTaskRequestBody,
-            >>::Error: std::fmt::Display,
+            V: std::convert::TryInto<types::RunRequestV2>,
+            <V as std::convert::TryInto<types::RunRequestV2>>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `RunTaskRequestBody` for body failed: {}", s)
+                    format!("conversion to `RunRequestV2` for body failed: {}", s)
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::RunTaskRequestBody,
-            ) -> types::builder::RunTaskRequestBody,
+                types::builder::RunRequestV2,
+            ) -> types::builder::RunRequestV2,
         {
             self.body = self.body.map(f);
             self
@@ -457,12 +13851,12 @@ pub mod builder {
         ///Sends a `POST` request to `/v2/tasks/{task_id}/run`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::RunTaskResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<types::RunTaskInfoV2>, Error<types::ErrorResponse>> {
             let Self { client, task_id, body } = self;
             let task_id = task_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::RunTaskRequestBody::try_from(v).map_err(|e| e.to_string())
+                    types::RunRequestV2::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -514,6 +13908,2418 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::stop_task_by_id`]
+
+[`Client::stop_task_by_id`]: super::Client::stop_task_by_id*/
+    #[derive(Debug, Clone)]
+    pub struct StopTaskById<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> StopTaskById<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v2/tasks/{task_id}/stop`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/tasks/{}/stop", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "stop_task_by_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_ruleset`]
+
+[`Client::delete_ruleset`]: super::Client::delete_ruleset*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteRuleset<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        ruleset_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteRuleset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                ruleset_id: Err("ruleset_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ruleset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ruleset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ruleset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v2/{project_id}/ruleset/{ruleset_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, ruleset_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let ruleset_id = ruleset_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/ruleset/{}", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& ruleset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_ruleset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_template_rules`]
+
+[`Client::list_template_rules`]: super::Client::list_template_rules*/
+    #[derive(Debug, Clone)]
+    pub struct ListTemplateRules<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        ruleset_id: Result<::std::string::String, String>,
+        languages: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+        tags: Result<Option<::std::string::String>, String>,
+        types: Result<types::ListTemplateRulesTypes, String>,
+    }
+    impl<'a> ListTemplateRules<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                ruleset_id: Err("ruleset_id was not initialized".to_string()),
+                languages: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                tags: Ok(None),
+                types: Err("types was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ruleset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ruleset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ruleset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn languages<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.languages = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for languages failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn tags<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tags = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tags failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn types<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListTemplateRulesTypes>,
+        {
+            self.types = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ListTemplateRulesTypes` for types failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/ruleset/{ruleset_id}/rules`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListTemplateRulesRes>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                ruleset_id,
+                languages,
+                limit,
+                offset,
+                tags,
+                types,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let ruleset_id = ruleset_id.map_err(Error::InvalidRequest)?;
+            let languages = languages.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let tags = tags.map_err(Error::InvalidRequest)?;
+            let types = types.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/ruleset/{}/rules", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& ruleset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("languages", &languages))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("tags", &tags))
+                .query(&progenitor_client::QueryParam::new("types", &types))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_template_rules",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::set_defaul_template`]
+
+[`Client::set_defaul_template`]: super::Client::set_defaul_template*/
+    #[derive(Debug, Clone)]
+    pub struct SetDefaulTemplate<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        ruleset_id: Result<::std::string::String, String>,
+        language: Result<::std::string::String, String>,
+    }
+    impl<'a> SetDefaulTemplate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                ruleset_id: Err("ruleset_id was not initialized".to_string()),
+                language: Err("language was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ruleset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ruleset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ruleset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn language<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.language = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for language failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v2/{project_id}/ruleset/{ruleset_id}/{language}/default`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, ruleset_id, language } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let ruleset_id = ruleset_id.map_err(Error::InvalidRequest)?;
+            let language = language.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/ruleset/{}/{}/default", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& ruleset_id.to_string()),
+                encode_path(& language.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "set_defaul_template",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_rulesets`]
+
+[`Client::list_rulesets`]: super::Client::list_rulesets*/
+    #[derive(Debug, Clone)]
+    pub struct ListRulesets<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        category: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ListRulesets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                category: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn category<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.category = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for category failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/rulesets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListRulesetsRes>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, category, limit, offset } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let category = category.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/rulesets", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("category", &category))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_rulesets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_task`]
+
+[`Client::create_task`]: super::Client::create_task*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTask<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateTaskRequestV2, String>,
+    }
+    impl<'a> CreateTask<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateTaskRequestV2>,
+            <V as std::convert::TryInto<
+                types::CreateTaskRequestV2,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateTaskRequestV2` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateTaskRequestV2,
+            ) -> types::builder::CreateTaskRequestV2,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/{project_id}/task`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskIdV2>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateTaskRequestV2::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/task", client.baseurl, encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_task",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_list_by_project_id`]
+
+[`Client::show_task_list_by_project_id`]: super::Client::show_task_list_by_project_id*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskListByProjectId<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ShowTaskListByProjectId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ShowTasksResponseV2>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, limit, offset } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks", client.baseurl, encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_list_by_project_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_record`]
+
+[`Client::check_record`]: super::Client::check_record*/
+    #[derive(Debug, Clone)]
+    pub struct CheckRecord<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        end_time: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+        start_time: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> CheckRecord<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                end_time: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                start_time: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.end_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for end_time failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.start_time = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for start_time failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/checkrecord`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CheckRecordResult>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                task_id,
+                end_time,
+                limit,
+                offset,
+                start_time,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/checkrecord", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_record",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_ignore_path`]
+
+[`Client::update_ignore_path`]: super::Client::update_ignore_path*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateIgnorePath<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateIgnorePathRequestBody, String>,
+    }
+    impl<'a> UpdateIgnorePath<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateIgnorePathRequestBody>,
+            <V as std::convert::TryInto<
+                types::UpdateIgnorePathRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateIgnorePathRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateIgnorePathRequestBody,
+            ) -> types::builder::UpdateIgnorePathRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/config-ignorepath`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, task_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateIgnorePathRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/config-ignorepath", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_ignore_path",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_task_parameter`]
+
+[`Client::list_task_parameter`]: super::Client::list_task_parameter*/
+    #[derive(Debug, Clone)]
+    pub struct ListTaskParameter<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ConfigTaskParameterBody, String>,
+    }
+    impl<'a> ListTaskParameter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ConfigTaskParameterBody>,
+            <V as std::convert::TryInto<
+                types::ConfigTaskParameterBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ConfigTaskParameterBody` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ConfigTaskParameterBody,
+            ) -> types::builder::ConfigTaskParameterBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/config-parameters`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, task_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ConfigTaskParameterBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/config-parameters", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_task_parameter",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_path_tree`]
+
+[`Client::show_task_path_tree`]: super::Client::show_task_path_tree*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskPathTree<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        current_path: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ShowTaskPathTree<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                current_path: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn current_path<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.current_path = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for current_path failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/listpathtree`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PathTreeResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, task_id, current_path, limit, offset } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let current_path = current_path.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/listpathtree", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("current_path", &current_path),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_path_tree",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_tasklog`]
+
+[`Client::show_tasklog`]: super::Client::show_tasklog*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTasklog<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        execute_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ShowTasklog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                execute_id: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn execute_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.execute_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for execute_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/log-detail`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskLogRes>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, task_id, execute_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let execute_id = execute_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/log-detail", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("execute_id", &execute_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_tasklog",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_cmetrics`]
+
+[`Client::show_task_cmetrics`]: super::Client::show_task_cmetrics*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskCmetrics<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowTaskCmetrics<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/metrics-summary`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskMetricInfo>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, task_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/metrics-summary", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_cmetrics",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_parameters`]
+
+[`Client::check_parameters`]: super::Client::check_parameters*/
+    #[derive(Debug, Clone)]
+    pub struct CheckParameters<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        ruleset_id: Result<::std::string::String, String>,
+        language: Result<::std::string::String, String>,
+    }
+    impl<'a> CheckParameters<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                ruleset_id: Err("ruleset_id was not initialized".to_string()),
+                language: Err("language was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ruleset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ruleset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ruleset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn language<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.language = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for language failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::TaskCheckParameters>>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, task_id, ruleset_id, language } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let ruleset_id = ruleset_id.map_err(Error::InvalidRequest)?;
+            let language = language.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/ruleset/{}/check-parameters", client.baseurl,
+                encode_path(& project_id.to_string()), encode_path(& task_id
+                .to_string()), encode_path(& ruleset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("language", &language))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_parameters",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_task_ruleset`]
+
+[`Client::list_task_ruleset`]: super::Client::list_task_ruleset*/
+    #[derive(Debug, Clone)]
+    pub struct ListTaskRuleset<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListTaskRuleset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/rulesets`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::TaskRulesetInfo>>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, task_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/rulesets", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_task_ruleset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_task_settings`]
+
+[`Client::show_task_settings`]: super::Client::show_task_settings*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTaskSettings<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ShowTaskSettings<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v2/{project_id}/tasks/{task_id}/settings`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::TaskSettingsResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, task_id, limit, offset } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/settings", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_task_settings",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_task_settings`]
+
+[`Client::update_task_settings`]: super::Client::update_task_settings*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTaskSettings<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateTaskSettingsRequestBody, String>,
+    }
+    impl<'a> UpdateTaskSettings<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateTaskSettingsRequestBody>,
+            <V as std::convert::TryInto<
+                types::UpdateTaskSettingsRequestBody,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateTaskSettingsRequestBody` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateTaskSettingsRequestBody,
+            ) -> types::builder::UpdateTaskSettingsRequestBody,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v2/{project_id}/tasks/{task_id}/settings`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self { client, project_id, task_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateTaskSettingsRequestBody::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/tasks/{}/settings", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_task_settings",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_ruleset_parameters`]
+
+[`Client::check_ruleset_parameters`]: super::Client::check_ruleset_parameters*/
+    #[derive(Debug, Clone)]
+    pub struct CheckRulesetParameters<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        ruleset_id: Result<::std::string::String, String>,
+        language: Result<::std::string::String, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> CheckRulesetParameters<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                ruleset_id: Err("ruleset_id was not initialized".to_string()),
+                language: Err("language was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn ruleset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ruleset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ruleset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn language<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.language = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for language failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v3/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::TaskCheckResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                task_id,
+                ruleset_id,
+                language,
+                limit,
+                offset,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let ruleset_id = ruleset_id.map_err(Error::InvalidRequest)?;
+            let language = language.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/{}/tasks/{}/ruleset/{}/check-parameters", client.baseurl,
+                encode_path(& project_id.to_string()), encode_path(& task_id
+                .to_string()), encode_path(& ruleset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("language", &language))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_ruleset_parameters",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::show_tasks_rulesets`]
+
+[`Client::show_tasks_rulesets`]: super::Client::show_tasks_rulesets*/
+    #[derive(Debug, Clone)]
+    pub struct ShowTasksRulesets<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        task_id: Result<::std::string::String, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ShowTasksRulesets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                task_id: Err("task_id was not initialized".to_string()),
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/v3/{project_id}/tasks/{task_id}/rulesets`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::TaskRulesetResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, task_id, limit, offset } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v3/{}/tasks/{}/rulesets", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_tasks_rulesets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -524,6 +16330,114 @@ pub mod operations {
     /// Every operation, in spec order.
     pub static OPERATIONS: &[crate::runtime::OperationMeta] = &[
         crate::runtime::OperationMeta {
+            id: "ListRules",
+            snake_id: "list_rules",
+            method: "GET",
+            path: "/v2/rules",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CreateRuleset",
+            snake_id: "create_ruleset",
+            method: "POST",
+            path: "/v2/ruleset",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteTask",
+            snake_id: "delete_task",
+            method: "DELETE",
+            path: "/v2/tasks/{task_id}",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateDefectStatus",
+            snake_id: "update_defect_status",
+            method: "PUT",
+            path: "/v2/tasks/{task_id}/defect-status",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskDefects",
+            snake_id: "show_task_defects",
+            method: "GET",
+            path: "/v2/tasks/{task_id}/defects-detail",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskDefectsStatistic",
+            snake_id: "show_task_defects_statistic",
+            method: "GET",
+            path: "/v2/tasks/{task_id}/defects-statistic",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskDetail",
+            snake_id: "show_task_detail",
+            method: "GET",
+            path: "/v2/tasks/{task_id}/defects-summary",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowProgressDetail",
+            snake_id: "show_progress_detail",
+            method: "GET",
+            path: "/v2/tasks/{task_id}/progress",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateTaskRuleset",
+            snake_id: "update_task_ruleset",
+            method: "PUT",
+            path: "/v2/tasks/{task_id}/ruleset",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
             id: "RunTask",
             snake_id: "run_task",
             method: "POST",
@@ -532,6 +16446,235 @@ pub mod operations {
             download: false,
             deprecated: false,
             content_type: Some("application/json"),
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "StopTaskById",
+            snake_id: "stop_task_by_id",
+            method: "POST",
+            path: "/v2/tasks/{task_id}/stop",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "DeleteRuleset",
+            snake_id: "delete_ruleset",
+            method: "DELETE",
+            path: "/v2/{project_id}/ruleset/{ruleset_id}",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListTemplateRules",
+            snake_id: "list_template_rules",
+            method: "GET",
+            path: "/v2/{project_id}/ruleset/{ruleset_id}/rules",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "SetDefaulTemplate",
+            snake_id: "set_defaul_template",
+            method: "POST",
+            path: "/v2/{project_id}/ruleset/{ruleset_id}/{language}/default",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListRulesets",
+            snake_id: "list_rulesets",
+            method: "GET",
+            path: "/v2/{project_id}/rulesets",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CreateTask",
+            snake_id: "create_task",
+            method: "POST",
+            path: "/v2/{project_id}/task",
+            idempotent: false,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskListByProjectId",
+            snake_id: "show_task_list_by_project_id",
+            method: "GET",
+            path: "/v2/{project_id}/tasks",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CheckRecord",
+            snake_id: "check_record",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/checkrecord",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateIgnorePath",
+            snake_id: "update_ignore_path",
+            method: "POST",
+            path: "/v2/{project_id}/tasks/{task_id}/config-ignorepath",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListTaskParameter",
+            snake_id: "list_task_parameter",
+            method: "POST",
+            path: "/v2/{project_id}/tasks/{task_id}/config-parameters",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskPathTree",
+            snake_id: "show_task_path_tree",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/listpathtree",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTasklog",
+            snake_id: "show_tasklog",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/log-detail",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskCmetrics",
+            snake_id: "show_task_cmetrics",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/metrics-summary",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CheckParameters",
+            snake_id: "check_parameters",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ListTaskRuleset",
+            snake_id: "list_task_ruleset",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/rulesets",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTaskSettings",
+            snake_id: "show_task_settings",
+            method: "GET",
+            path: "/v2/{project_id}/tasks/{task_id}/settings",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "UpdateTaskSettings",
+            snake_id: "update_task_settings",
+            method: "POST",
+            path: "/v2/{project_id}/tasks/{task_id}/settings",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: Some("application/json"),
+            response_content_type: None,
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "CheckRulesetParameters",
+            snake_id: "check_ruleset_parameters",
+            method: "GET",
+            path: "/v3/{project_id}/tasks/{task_id}/ruleset/{ruleset_id}/check-parameters",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
+            multipart: false,
+        },
+        crate::runtime::OperationMeta {
+            id: "ShowTasksRulesets",
+            snake_id: "show_tasks_rulesets",
+            method: "GET",
+            path: "/v3/{project_id}/tasks/{task_id}/rulesets",
+            idempotent: true,
+            download: false,
+            deprecated: false,
+            content_type: None,
+            response_content_type: Some("application/json"),
             multipart: false,
         },
     ];
@@ -539,8 +16682,986 @@ pub mod operations {
     /// for it; checked before a request is sent (`crate::validate`).
     pub static PARAMETERS: &[crate::validate::Parameter] = &[
         crate::validate::Parameter {
+            operation: "CreateTask",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "DeleteTask",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskListByProjectId",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskListByProjectId",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskListByProjectId",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
             operation: "RunTask",
             name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "StopTaskById",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowProgressDetail",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "start_time",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "CheckRecord",
+            name: "end_time",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasklog",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasklog",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasklog",
+            name: "execute_id",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTaskRuleset",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListTaskRuleset",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasksRulesets",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasksRulesets",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasksRulesets",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTasksRulesets",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "UpdateTaskRuleset",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "CheckParameters",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckParameters",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "CheckParameters",
+            name: "ruleset_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{1,32}$"),
+            min_length: Some(1usize),
+            max_length: Some(32usize),
+            format: Some("rule set ID (1 to 32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckParameters",
+            name: "language",
+            location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: Some(1usize),
+            max_length: None,
+            format: Some("language name (not empty)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "ruleset_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{1,32}$"),
+            min_length: Some(1usize),
+            max_length: Some(32usize),
+            format: Some("rule set ID (1 to 32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "language",
+            location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: Some(1usize),
+            max_length: None,
+            format: Some("language name (not empty)"),
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "CheckRulesetParameters",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTaskParameter",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListTaskParameter",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskPathTree",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskPathTree",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskPathTree",
+            name: "current_path",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskPathTree",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskPathTree",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "UpdateIgnorePath",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "UpdateIgnorePath",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskSettings",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskSettings",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskSettings",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskSettings",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "UpdateTaskSettings",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "UpdateTaskSettings",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefects",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefects",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefects",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefects",
+            name: "status_ids",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefects",
+            name: "severity",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDefectsStatistic",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskDetail",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskCmetrics",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ShowTaskCmetrics",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "UpdateDefectStatus",
+            name: "task_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^(MR_)?[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(35usize),
+            format: Some(
+                "check task ID (32 letters and digits, MR_ and 32 letters and digits for a merge-request task)",
+            ),
+        },
+        crate::validate::Parameter {
+            operation: "ListRules",
+            name: "rule_languages",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRules",
+            name: "rule_severity",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRules",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRules",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRulesets",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListRulesets",
+            name: "category",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRulesets",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListRulesets",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "DeleteRuleset",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "DeleteRuleset",
+            name: "ruleset_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{1,32}$"),
+            min_length: Some(1usize),
+            max_length: Some(32usize),
+            format: Some("rule set ID (1 to 32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "ruleset_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{1,32}$"),
+            min_length: Some(1usize),
+            max_length: Some(32usize),
+            format: Some("rule set ID (1 to 32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "types",
+            location: crate::validate::Location::Query,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "languages",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "tags",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: true,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "offset",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "ListTemplateRules",
+            name: "limit",
+            location: crate::validate::Location::Query,
+            required: false,
+            comma_separated: false,
+            string: false,
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+        },
+        crate::validate::Parameter {
+            operation: "SetDefaulTemplate",
+            name: "project_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{32}$"),
+            min_length: Some(32usize),
+            max_length: Some(32usize),
+            format: Some("project ID (32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "SetDefaulTemplate",
+            name: "ruleset_id",
+            location: crate::validate::Location::Path,
+            required: true,
+            comma_separated: false,
+            string: true,
+            pattern: Some("^[0-9a-zA-Z]{1,32}$"),
+            min_length: Some(1usize),
+            max_length: Some(32usize),
+            format: Some("rule set ID (1 to 32 letters and digits)"),
+        },
+        crate::validate::Parameter {
+            operation: "SetDefaulTemplate",
+            name: "language",
             location: crate::validate::Location::Path,
             required: true,
             comma_separated: false,
@@ -548,27 +17669,768 @@ pub mod operations {
             pattern: None,
             min_length: Some(1usize),
             max_length: None,
-            format: Some("check task ID (not empty)"),
+            format: Some("language name (not empty)"),
         },
     ];
     /// The service's error codes (`x-codearts-error-codes`), in the reference's order.
-    pub static ERROR_CODES: &[crate::error::KnownError] = &[];
+    pub static ERROR_CODES: &[crate::error::KnownError] = &[
+        crate::error::KnownError {
+            code: "CC.00000000",
+            status: 400u16,
+            message: "The network is busy. Please try again later.",
+            remedy: "Wait briefly and resend.",
+            retryable: true,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00000003",
+            status: 401u16,
+            message: "The authentication information has expired.",
+            remedy: "Obtain a new IAM token (or check the AK/SK signature and clock) and resend.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050000",
+            status: 200u16,
+            message: "parameters not valid",
+            remedy: "Check the formats of the parameters.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050001",
+            status: 200u16,
+            message: "query task list error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050002",
+            status: 200u16,
+            message: "query task detail error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050003",
+            status: 200u16,
+            message: "query templates error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050004",
+            status: 200u16,
+            message: "query task history error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050005",
+            status: 200u16,
+            message: "create task error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050006",
+            status: 200u16,
+            message: "service inner error",
+            remedy: "Contact customer service with the error code.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050007",
+            status: 200u16,
+            message: "IAM authentication failed",
+            remedy: "Check that the IAM token is valid and project-scoped.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050010",
+            status: 200u16,
+            message: "current user does not have permission",
+            remedy: "Check the user's role and permissions in the project.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050011",
+            status: 200u16,
+            message: "not in any project",
+            remedy: "Add the user to a project of the tenant.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050012",
+            status: 200u16,
+            message: "retry later",
+            remedy: "The service is busy: resend later; contact customer service if it persists.",
+            retryable: true,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050013",
+            status: 200u16,
+            message: "project not exist",
+            remedy: "Check the project ID; the project may have been deleted.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050014",
+            status: 200u16,
+            message: "call getTaskBasicInfo failed",
+            remedy: "Resend later or contact customer service.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050015",
+            status: 200u16,
+            message: "task is running",
+            remedy: "Wait until the running check ends (ShowProgressDetail), then resend.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "CC.00050016",
+            status: 200u16,
+            message: "create task failed",
+            remedy: "Check the parameters; contact customer service if they are right.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+    ];
     /// The fields of every `multipart/form-data` body.
     pub static FORM_FIELDS: &[crate::multipart::FormField] = &[];
     /// Every operation that declares `x-codearts-pagination`, its paginator reachable by name.
-    pub static PAGINATED: &[crate::paginate::ByName<super::Client>] = &[];
+    pub static PAGINATED: &[crate::paginate::ByName<super::Client>] = &[
+        crate::paginate::ByName {
+            paging: <super::builder::ListRules<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_list_rules,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowTaskDefects<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_task_defects,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ListTemplateRules<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_list_template_rules,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ListRulesets<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_list_rulesets,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowTaskListByProjectId<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_task_list_by_project_id,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::CheckRecord<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_check_record,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowTaskPathTree<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_task_path_tree,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowTaskSettings<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_task_settings,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::CheckRulesetParameters<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_check_ruleset_parameters,
+        },
+        crate::paginate::ByName {
+            paging: <super::builder::ShowTasksRulesets<
+                'static,
+            > as crate::paginate::Paginated>::PAGING,
+            pages: pages_of_show_tasks_rulesets,
+        },
+    ];
+    fn pages_of_list_rules<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.list_rules();
+        let builder = match args("rule_languages") {
+            Some(value) => builder.rule_languages(value),
+            None => builder,
+        };
+        let builder = match args("rule_severity") {
+            Some(value) => builder.rule_severity(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_task_defects<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.show_task_defects();
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match args("status_ids") {
+            Some(value) => builder.status_ids(value),
+            None => builder,
+        };
+        let builder = match args("severity") {
+            Some(value) => builder.severity(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_list_template_rules<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.list_template_rules();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("ruleset_id") {
+            Some(value) => builder.ruleset_id(value),
+            None => builder,
+        };
+        let builder = match args("types") {
+            Some(value) => builder.types(value),
+            None => builder,
+        };
+        let builder = match args("languages") {
+            Some(value) => builder.languages(value),
+            None => builder,
+        };
+        let builder = match args("tags") {
+            Some(value) => builder.tags(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_list_rulesets<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.list_rulesets();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("category") {
+            Some(value) => builder.category(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_task_list_by_project_id<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.show_task_list_by_project_id();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_check_record<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.check_record();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match args("start_time") {
+            Some(value) => builder.start_time(value),
+            None => builder,
+        };
+        let builder = match args("end_time") {
+            Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_task_path_tree<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.show_task_path_tree();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match args("current_path") {
+            Some(value) => builder.current_path(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_task_settings<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.show_task_settings();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_check_ruleset_parameters<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.check_ruleset_parameters();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match args("ruleset_id") {
+            Some(value) => builder.ruleset_id(value),
+            None => builder,
+        };
+        let builder = match args("language") {
+            Some(value) => builder.language(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
+    fn pages_of_show_tasks_rulesets<'a>(
+        client: &'a super::Client,
+        args: &dyn Fn(&str) -> Option<String>,
+        size: u32,
+    ) -> Result<crate::paginate::JsonPages<'a>, String> {
+        let _ = args;
+        let builder = client.show_tasks_rulesets();
+        let builder = match args("project_id") {
+            Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match args("task_id") {
+            Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
+    }
     /// Every operation, callable by name with string parameters and a JSON body (`crate::dynamic`).
     pub static CALLABLE: &[crate::dynamic::Callable<super::Client>] = &[
         crate::dynamic::Callable {
             operation: &OPERATIONS[0],
+            call: call_list_rules,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[1],
+            call: call_create_ruleset,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[2],
+            call: call_delete_task,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[3],
+            call: call_update_defect_status,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[4],
+            call: call_show_task_defects,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[5],
+            call: call_show_task_defects_statistic,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[6],
+            call: call_show_task_detail,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[7],
+            call: call_show_progress_detail,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[8],
+            call: call_update_task_ruleset,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[9],
             call: call_run_task,
         },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[10],
+            call: call_stop_task_by_id,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[11],
+            call: call_delete_ruleset,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[12],
+            call: call_list_template_rules,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[13],
+            call: call_set_defaul_template,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[14],
+            call: call_list_rulesets,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[15],
+            call: call_create_task,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[16],
+            call: call_show_task_list_by_project_id,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[17],
+            call: call_check_record,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[18],
+            call: call_update_ignore_path,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[19],
+            call: call_list_task_parameter,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[20],
+            call: call_show_task_path_tree,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[21],
+            call: call_show_tasklog,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[22],
+            call: call_show_task_cmetrics,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[23],
+            call: call_check_parameters,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[24],
+            call: call_list_task_ruleset,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[25],
+            call: call_show_task_settings,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[26],
+            call: call_update_task_settings,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[27],
+            call: call_check_ruleset_parameters,
+        },
+        crate::dynamic::Callable {
+            operation: &OPERATIONS[28],
+            call: call_show_tasks_rulesets,
+        },
     ];
+    fn call_list_rules<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.list_rules();
+            let builder = match input.get("rule_languages") {
+                Some(value) => builder.rule_languages(value),
+                None => builder,
+            };
+            let builder = match input.get("rule_severity") {
+                Some(value) => builder.rule_severity(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListRules", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListRules", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_create_ruleset<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.create_ruleset();
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::Ruleset,
+                            >("CreateRuleset", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_delete_task<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.delete_task();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_defect_status<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.update_defect_status();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateDefectRequestBody,
+                            >("UpdateDefectStatus", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_defects<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_defects();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskDefects", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskDefects", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("status_ids") {
+                Some(value) => builder.status_ids(value),
+                None => builder,
+            };
+            let builder = match input.get("severity") {
+                Some(value) => builder.severity(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_defects_statistic<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_defects_statistic();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_detail<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_detail();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_progress_detail<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_progress_detail();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_task_ruleset<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.update_task_ruleset();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateTaskRuleset,
+                            >("UpdateTaskRuleset", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
     fn call_run_task<'a>(
         client: &'a super::Client,
         input: &'a crate::dynamic::Input,
     ) -> crate::dynamic::Pending<'a> {
         Box::pin(async move {
+            let _ = input;
             let builder = client.run_task();
             let builder = match input.get("task_id") {
                 Some(value) => builder.task_id(value),
@@ -579,8 +18441,606 @@ pub mod operations {
                     builder
                         .body(
                             crate::dynamic::typed::<
-                                super::types::RunTaskRequestBody,
+                                super::types::RunRequestV2,
                             >("RunTask", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_stop_task_by_id<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.stop_task_by_id();
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_delete_ruleset<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.delete_ruleset();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("ruleset_id") {
+                Some(value) => builder.ruleset_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_template_rules<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.list_template_rules();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("ruleset_id") {
+                Some(value) => builder.ruleset_id(value),
+                None => builder,
+            };
+            let builder = match input.get("types") {
+                Some(value) => builder.types(value),
+                None => builder,
+            };
+            let builder = match input.get("languages") {
+                Some(value) => builder.languages(value),
+                None => builder,
+            };
+            let builder = match input.get("tags") {
+                Some(value) => builder.tags(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListTemplateRules", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListTemplateRules", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_set_defaul_template<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.set_defaul_template();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("ruleset_id") {
+                Some(value) => builder.ruleset_id(value),
+                None => builder,
+            };
+            let builder = match input.get("language") {
+                Some(value) => builder.language(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_rulesets<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.list_rulesets();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("category") {
+                Some(value) => builder.category(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListRulesets", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ListRulesets", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_create_task<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.create_task();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::CreateTaskRequestV2,
+                            >("CreateTask", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_list_by_project_id<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_list_by_project_id();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskListByProjectId", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskListByProjectId", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_check_record<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.check_record();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("CheckRecord", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("CheckRecord", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("start_time") {
+                Some(value) => builder.start_time(value),
+                None => builder,
+            };
+            let builder = match input.get("end_time") {
+                Some(value) => builder.end_time(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_ignore_path<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.update_ignore_path();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateIgnorePathRequestBody,
+                            >("UpdateIgnorePath", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_task_parameter<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.list_task_parameter();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::ConfigTaskParameterBody,
+                            >("ListTaskParameter", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_path_tree<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_path_tree();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("current_path") {
+                Some(value) => builder.current_path(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskPathTree", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskPathTree", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_tasklog<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_tasklog();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("execute_id") {
+                Some(value) => builder.execute_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_cmetrics<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_cmetrics();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_check_parameters<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.check_parameters();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("ruleset_id") {
+                Some(value) => builder.ruleset_id(value),
+                None => builder,
+            };
+            let builder = match input.get("language") {
+                Some(value) => builder.language(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_list_task_ruleset<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.list_task_ruleset();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_task_settings<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_task_settings();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskSettings", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTaskSettings", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_update_task_settings<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.update_task_settings();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match &input.body {
+                Some(body) => {
+                    builder
+                        .body(
+                            crate::dynamic::typed::<
+                                super::types::UpdateTaskSettingsRequestBody,
+                            >("UpdateTaskSettings", body)?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_check_ruleset_parameters<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.check_ruleset_parameters();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("ruleset_id") {
+                Some(value) => builder.ruleset_id(value),
+                None => builder,
+            };
+            let builder = match input.get("language") {
+                Some(value) => builder.language(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("CheckRulesetParameters", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("CheckRulesetParameters", "limit", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            crate::dynamic::json(builder).await
+        })
+    }
+    fn call_show_tasks_rulesets<'a>(
+        client: &'a super::Client,
+        input: &'a crate::dynamic::Input,
+    ) -> crate::dynamic::Pending<'a> {
+        Box::pin(async move {
+            let _ = input;
+            let builder = client.show_tasks_rulesets();
+            let builder = match input.get("project_id") {
+                Some(value) => builder.project_id(value),
+                None => builder,
+            };
+            let builder = match input.get("task_id") {
+                Some(value) => builder.task_id(value),
+                None => builder,
+            };
+            let builder = match input.get("offset") {
+                Some(value) => {
+                    builder
+                        .offset(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTasksRulesets", "offset", &value, "an integer")?,
+                        )
+                }
+                None => builder,
+            };
+            let builder = match input.get("limit") {
+                Some(value) => {
+                    builder
+                        .limit(
+                            crate::dynamic::parse::<
+                                i32,
+                            >("ShowTasksRulesets", "limit", &value, "an integer")?,
                         )
                 }
                 None => builder,
@@ -626,8 +19086,8 @@ impl Client {
         Ok(Self::new_with_client(&base_url, http, runtime))
     }
 }
-impl<'a> crate::runtime::Operation for builder::RunTask<'a> {
-    type Output = types::RunTaskResponse;
+impl<'a> crate::runtime::Operation for builder::ListRules<'a> {
+    type Output = types::RuleListResponse;
     type ErrorBody = types::ErrorResponse;
     const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[0];
     const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
@@ -642,3 +19102,752 @@ impl<'a> crate::runtime::Operation for builder::RunTask<'a> {
         self.send()
     }
 }
+impl<'a> crate::paginate::Paginated for builder::ListRules<'a> {
+    type Item = types::RuleListItem;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ListRules",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.info).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ListRules<'a> {
+    ///Every page of `ListRules`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CreateRuleset<'a> {
+    type Output = types::RulesetRes;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[1];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteTask<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[2];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateDefectStatus<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[3];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskDefects<'a> {
+    type Output = types::ShowDefectsDetailResponseV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[4];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowTaskDefects<'a> {
+    type Item = types::DefectInfoV2;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowTaskDefects",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.defects).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowTaskDefects<'a> {
+    ///Every page of `ShowTaskDefects`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskDefectsStatistic<'a> {
+    type Output = types::ShowDefectsStatisticResponseV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[5];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskDetail<'a> {
+    type Output = types::TaskInfoV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[6];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowProgressDetail<'a> {
+    type Output = types::ProgressInfoV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[7];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateTaskRuleset<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[8];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::RunTask<'a> {
+    type Output = types::RunTaskInfoV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[9];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::StopTaskById<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[10];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::DeleteRuleset<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[11];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListTemplateRules<'a> {
+    type Output = types::ListTemplateRulesRes;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[12];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ListTemplateRules<'a> {
+    type Item = types::RuleItem;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ListTemplateRules",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.info).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ListTemplateRules<'a> {
+    ///Every page of `ListTemplateRules`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::SetDefaulTemplate<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[13];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListRulesets<'a> {
+    type Output = types::ListRulesetsRes;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[14];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ListRulesets<'a> {
+    type Item = types::RulesetItem;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ListRulesets",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.info).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ListRulesets<'a> {
+    ///Every page of `ListRulesets`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CreateTask<'a> {
+    type Output = types::TaskIdV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[15];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskListByProjectId<'a> {
+    type Output = types::ShowTasksResponseV2;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[16];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowTaskListByProjectId<'a> {
+    type Item = types::SimpleTaskInfoV2;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowTaskListByProjectId",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 0u64,
+        max_size: Some(100u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.tasks).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowTaskListByProjectId<'a> {
+    ///Every page of `ShowTaskListByProjectId`, fetched lazily as the spec declares its paging (`offset` = page number from 0, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CheckRecord<'a> {
+    type Output = types::CheckRecordResult;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[17];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::CheckRecord<'a> {
+    type Item = types::CheckRecordDataInfo;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "CheckRecord",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.data).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::CheckRecord<'a> {
+    ///Every page of `CheckRecord`, fetched lazily as the spec declares its paging (`offset` = page number from 0, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateIgnorePath<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[18];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListTaskParameter<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[19];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskPathTree<'a> {
+    type Output = types::PathTreeResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[20];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowTaskPathTree<'a> {
+    type Item = types::TreeNode;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowTaskPathTree",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.info).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowTaskPathTree<'a> {
+    ///Every page of `ShowTaskPathTree`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTasklog<'a> {
+    type Output = types::TaskLogRes;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[21];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskCmetrics<'a> {
+    type Output = types::TaskMetricInfo;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[22];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CheckParameters<'a> {
+    type Output = ::std::vec::Vec<types::TaskCheckParameters>;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[23];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ListTaskRuleset<'a> {
+    type Output = ::std::vec::Vec<types::TaskRulesetInfo>;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[24];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTaskSettings<'a> {
+    type Output = types::TaskSettingsResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[25];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowTaskSettings<'a> {
+    type Item = types::TaskAdvancedSettings;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowTaskSettings",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.info).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowTaskSettings<'a> {
+    ///Every page of `ShowTaskSettings`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::UpdateTaskSettings<'a> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[26];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::runtime::Operation for builder::CheckRulesetParameters<'a> {
+    type Output = types::TaskCheckResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[27];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::CheckRulesetParameters<'a> {
+    type Item = types::TaskCheckParameters;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "CheckRulesetParameters",
+        kind: crate::paginate::PageKind::Offset,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.data).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::CheckRulesetParameters<'a> {
+    ///Every page of `CheckRulesetParameters`, fetched lazily as the spec declares its paging (`offset` = item offset, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+impl<'a> crate::runtime::Operation for builder::ShowTasksRulesets<'a> {
+    type Output = types::TaskRulesetResponse;
+    type ErrorBody = types::ErrorResponse;
+    const META: &'static crate::runtime::OperationMeta = &operations::OPERATIONS[28];
+    const SERVICE: &'static crate::runtime::ServiceMeta = &operations::SERVICE;
+    fn decode_path(bytes: &[u8]) -> Option<String> {
+        crate::runtime::json_path::<Self::Output>(bytes)
+    }
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl<'a> crate::paginate::Paginated for builder::ShowTasksRulesets<'a> {
+    type Item = types::TaskRulesetInfo;
+    const PAGING: crate::paginate::Paging = crate::paginate::Paging {
+        operation: "ShowTasksRulesets",
+        kind: crate::paginate::PageKind::Page,
+        first_page: 0u64,
+        max_size: Some(1000u32),
+    };
+    fn at(self, position: u64, size: u32) -> Self {
+        self.offset(i32::try_from(position).unwrap_or(i32::MAX))
+            .limit(i32::try_from(u64::from(size)).unwrap_or(i32::MAX))
+    }
+    fn page_of(output: Self::Output) -> crate::paginate::Page<Self::Item> {
+        let total: Option<i64> = Some(&output)
+            .and_then(|node| node.total)
+            .and_then(|total| i64::try_from(total).ok());
+        crate::paginate::Page::new(
+            Some(output).map(|node| node.data).unwrap_or_default(),
+            total,
+        )
+    }
+}
+impl<'a> builder::ShowTasksRulesets<'a> {
+    ///Every page of `ShowTasksRulesets`, fetched lazily as the spec declares its paging (`offset` = page number from 0, `limit` = page size): `.into_paginator().items()` streams the items of all pages, `.pages()` the pages.
+    pub fn into_paginator(self) -> crate::paginate::Paginator<Self> {
+        crate::paginate::Paginator::new(self)
+    }
+}
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __codearts_check_operations {
+    ($callback:ident) => {
+        $callback ! { check; json ListRules, json CreateRuleset, json DeleteTask, json
+        UpdateDefectStatus, json ShowTaskDefects, json ShowTaskDefectsStatistic, json
+        ShowTaskDetail, json ShowProgressDetail, json UpdateTaskRuleset, json RunTask,
+        json StopTaskById, json DeleteRuleset, json ListTemplateRules, json
+        SetDefaulTemplate, json ListRulesets, json CreateTask, json
+        ShowTaskListByProjectId, json CheckRecord, json UpdateIgnorePath, json
+        ListTaskParameter, json ShowTaskPathTree, json ShowTasklog, json
+        ShowTaskCmetrics, json CheckParameters, json ListTaskRuleset, json
+        ShowTaskSettings, json UpdateTaskSettings, json CheckRulesetParameters, json
+        ShowTasksRulesets }
+    };
+}
+/// Calls `$callback! { <module>; json <Builder>, download <Builder>, … }` with every operation
+/// of this service (`json` answers decode into a type, `download` answers are streams), for
+/// generic code instantiated once per builder type.
+#[doc(inline)]
+pub use __codearts_check_operations as for_each_operation;

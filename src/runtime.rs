@@ -37,6 +37,8 @@ pub struct OperationMeta {
     /// The request body's content type as the spec declares it (`application/json;charset=UTF-8`),
     /// when the operation has a body.
     pub content_type: Option<&'static str>,
+    /// The success answer's content type as the spec declares it, when it has a body.
+    pub response_content_type: Option<&'static str>,
     /// The body is `multipart/form-data` (built with [`crate::multipart::Form`]).
     pub multipart: bool,
 }
