@@ -13,7 +13,7 @@
 //! the conversion into `codearts::Error`), with no server in between, so a million cases take
 //! minutes; `call_survives_any_answer` then drives real `.call()`s through a loopback server for a
 //! tenth of the cases. Path-parameter encoding is fuzzed in tests/input_safety.rs.
-#![cfg(all(feature = "build", feature = "check"))]
+#![cfg(all(feature = "build", feature = "check", feature = "pipeline"))]
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -111,52 +111,34 @@ where
     decode_error_body::<O>(bytes)
 }
 
-macro_rules! operations {
-    ($( $kind:ident $service:ident :: $op:ident ),* $(,)?) => {
-        vec![$(Op {
+/// The operations of one service, from its generated `for_each_operation!` (so every operation of
+/// every spec is fuzzed, and none is listed by hand).
+macro_rules! operations_of {
+    ($service:ident; $( $kind:ident $op:ident ),* $(,)?) => {
+        vec![$(operations_of!(@one $service $kind $op)),*]
+    };
+    (@one $service:ident json $op:ident) => {
+        Op {
             service: stringify!($service),
             id: <codearts::$service::builder::$op<'static> as Operation>::META.id,
-            decode: $kind::<codearts::$service::builder::$op<'static>>,
-        }),*]
+            decode: decode_json::<codearts::$service::builder::$op<'static>>,
+        }
+    };
+    (@one $service:ident download $op:ident) => {
+        Op {
+            service: stringify!($service),
+            id: <codearts::$service::builder::$op<'static> as Operation>::META.id,
+            decode: decode_download::<codearts::$service::builder::$op<'static>>,
+        }
     };
 }
 
-/// Every operation of both specs; `every_operation_is_fuzzed` checks the list against the
-/// generated operation tables, so an operation added to a spec must be added here.
+/// Every operation of every spec.
 fn operations() -> Vec<Op> {
-    operations![
-        decode_json build::ShowListPeriodHistory,
-        decode_json build::ShowListHistory,
-        decode_download build::DownloadKeystore,
-        decode_json build::ShowJobStatus,
-        decode_json build::ShowJobListByProjectId,
-        decode_json build::RunJob,
-        decode_json build::ShowLastHistory,
-        decode_json build::ShowHistoryDetails,
-        decode_json build::ShowJobSuccessRatio,
-        decode_download build::DownloadBuildLog,
-        decode_download build::DownloadTaskLog,
-        decode_json build::ShowRecordDetail,
-        decode_json build::ShowOutputInfo,
-        decode_json build::StopBuildJob,
-        decode_json build::DeleteBuildJob,
-        decode_json build::DisableBuildJob,
-        decode_json build::EnableBuildJob,
-        decode_json build::CreateBuildJob,
-        decode_json build::UpdateBuildJob,
-        decode_json build::ListTemplates,
-        decode_json build::CreateTemplates,
-        decode_json build::DeleteTemplates,
-        decode_json build::ListNotice,
-        decode_json build::UpdateNotice,
-        decode_json build::DisableNotice,
-        decode_json build::ListJobConfig,
-        decode_download build::DownloadLogByRecordId,
-        decode_json build::ShowFlowGraph,
-        decode_json build::ShowRecordInfo,
-        decode_json build::StopJob,
-        decode_json check::RunTask,
-    ]
+    let mut all: Vec<Op> = codearts::build::for_each_operation!(operations_of);
+    all.extend(codearts::check::for_each_operation!(operations_of));
+    all.extend(codearts::pipeline::for_each_operation!(operations_of));
+    all
 }
 
 fn decode_everywhere(ops: &[Op], bytes: &[u8]) -> Result<(), TestCaseError> {
@@ -173,35 +155,37 @@ fn every_operation_is_fuzzed() {
         .iter()
         .map(|m| ("build", m.id))
         .chain(codearts::check::operations::OPERATIONS.iter().map(|m| ("check", m.id)))
+        .chain(codearts::pipeline::operations::OPERATIONS.iter().map(|m| ("pipeline", m.id)))
         .collect();
-    assert_eq!(fuzzed, declared, "tests/fuzz.rs `operations()` must list every operation of the specs");
+    assert_eq!(fuzzed, declared, "every operation of every spec is fuzzed");
 }
 
-/// The documented examples (the corrected version where there is one), with the operation each
-/// belongs to.
-fn examples() -> &'static [(String, Vec<u8>)] {
-    static EXAMPLES: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+/// The documented success examples of every spec (the corrected version where there is one), with
+/// the operation each belongs to, as the specs reference them.
+fn examples() -> &'static [(&'static str, String, Vec<u8>)] {
+    static EXAMPLES: std::sync::OnceLock<Vec<(&'static str, String, Vec<u8>)>> = std::sync::OnceLock::new();
     EXAMPLES.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/examples");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
         let mut out = Vec::new();
-        for service in ["build", "check"] {
-            let dir = root.join(service);
-            let mut names: Vec<String> = std::fs::read_dir(&dir)
-                .expect("spec/examples")
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".response.json"))
-                .collect();
-            names.sort();
-            for name in names {
-                let corrected = dir.join("corrected").join(&name);
-                let path = if corrected.exists() { corrected } else { dir.join(&name) };
-                let id = name.trim_end_matches(".response.json");
-                // "4.20-ListTemplates" → "ListTemplates"; check's files have no section number.
-                let id = id.split_once('-').map_or(id, |(_, rest)| rest).to_string();
-                out.push((id, std::fs::read(&path).expect("an example")));
+        for (service, file) in
+            [("build", "codearts-build.yaml"), ("check", "codearts-check.yaml"), ("pipeline", "codearts-pipeline.yaml")]
+        {
+            let spec = codearts_codegen::errata::load_yaml(&root.join(file)).expect("a spec");
+            for ex in codearts_codegen::errata::examples_of(&spec) {
+                let success = ex.media_pointer.contains("/responses/2");
+                if ex.location != codearts_codegen::errata::Location::Response
+                    || !success
+                    || !ex.media_type.contains("json")
+                {
+                    continue;
+                }
+                let path = root.join(&ex.file);
+                let corrected = path.parent().unwrap().join("corrected").join(path.file_name().unwrap());
+                let path = if corrected.exists() { corrected } else { path };
+                out.push((service, ex.operation.clone(), std::fs::read(&path).expect("an example")));
             }
         }
-        assert!(out.len() >= 25, "the documented examples are found");
+        assert!(out.len() >= 200, "the documented examples are found");
         out
     })
 }
@@ -209,7 +193,7 @@ fn examples() -> &'static [(String, Vec<u8>)] {
 #[test]
 fn every_example_belongs_to_an_operation() {
     let ids: BTreeSet<&str> = operations().iter().map(|op| op.id).collect();
-    for (id, _) in examples() {
+    for (_, id, _) in examples() {
         assert!(ids.contains(id.as_str()), "example of unknown operation {id}");
     }
 }
@@ -426,7 +410,7 @@ proptest! {
         mutations in prop::collection::vec(arb_mutation(), 0..4),
         damages in prop::collection::vec(arb_damage(), 0..3),
     ) {
-        let (id, original) = &examples()[which.index(examples().len())];
+        let (service, id, original) = &examples()[which.index(examples().len())];
         let mut bytes = match serde_json::from_slice::<Value>(original) {
             Ok(mut doc) => {
                 for m in &mutations {
@@ -440,7 +424,7 @@ proptest! {
         for d in &damages {
             damage(&mut bytes, d);
         }
-        let own: Vec<&Op> = ops().iter().filter(|op| op.id == id).collect();
+        let own: Vec<&Op> = ops().iter().filter(|op| op.service == *service && op.id == id).collect();
         prop_assert_eq!(own.len(), 1);
         (own[0].decode)(&bytes)?;
         decode_everywhere(ops(), &bytes)?;
@@ -915,7 +899,7 @@ fn arb_answer() -> impl Strategy<Value = Answer> {
         arb_json().prop_map(|v| serde_json::to_vec(&v).expect("JSON")),
         (any::<Index>(), any::<Index>()).prop_map(|(which, cut)| {
             // A documented example, cut short.
-            let (_, example) = &examples()[which.index(examples().len())];
+            let (_, _, example) = &examples()[which.index(examples().len())];
             example[..cut.index(example.len() + 1)].to_vec()
         }),
         (arb_error_object()).prop_map(|o| serde_json::to_vec(&o).expect("JSON")),

@@ -6,7 +6,7 @@
 //! boundaries to the last item without skipping, repeating or overshooting. Nothing here is written
 //! per operation: the other parameters come from each operation's example request line.
 
-#![cfg(all(feature = "build", feature = "check"))]
+#![cfg(all(feature = "build", feature = "check", feature = "pipeline"))]
 
 mod support;
 
@@ -31,7 +31,7 @@ struct Declared {
     /// An item of the list as the spec's schema has it, and the field that tells items apart.
     item: Value,
     marker: Marker,
-    /// The example request line's path and query values, by parameter name.
+    /// The operation's parameters, from its example request line (`support::args`).
     args: Vec<(String, String)>,
 }
 
@@ -52,26 +52,6 @@ fn spec(file: &str) -> Value {
 
 fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
     codearts_codegen::spec::resolve(spec, node)
-}
-
-/// The example request line's values, by parameter name.
-fn example_args(op: &Value, template: &str) -> Vec<(String, String)> {
-    let Some(line) = op.pointer("/x-codearts-reference/example-request").and_then(Value::as_str) else {
-        return Vec::new();
-    };
-    let url = line.split_whitespace().find(|w| w.contains("://")).unwrap_or_default().replace("{endpoint}", "x");
-    let Ok(url) = url::Url::parse(&url) else { return Vec::new() };
-    let mut out: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let actual: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
-    let wanted: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-    if actual.len() == wanted.len() {
-        for (t, a) in wanted.iter().zip(&actual) {
-            if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-                out.push((name.to_string(), percent_encoding::percent_decode_str(a).decode_utf8_lossy().into_owned()));
-            }
-        }
-    }
-    out
 }
 
 fn declarations(file: &str) -> Vec<Declared> {
@@ -111,7 +91,7 @@ fn declarations(file: &str) -> Vec<Declared> {
                 total: decl.total,
                 item,
                 marker,
-                args: example_args(op, path),
+                args: support::args::arguments(&spec, op, path),
             });
         }
     }
@@ -224,32 +204,15 @@ fn config(base: &str) -> Config {
     Config::builder()
         .endpoint(Service::Build, base)
         .endpoint(Service::Check, base)
+        .endpoint(Service::Pipeline, base)
         .credentials(codearts::credentials::Credentials::Token(SecretString::from("test-token".to_string())))
         .build()
         .unwrap()
 }
 
-/// A value of the documented format for parameters whose example value is missing or malformed.
-fn fallback(name: &str) -> Option<String> {
-    match name {
-        "record_id" | "build_project_id" | "build_flow_record_id" => {
-            Some("2cc26382-b2cb-4234-8eb0-b37d362f4d4c".into())
-        }
-        n if n.ends_with("_id") || n == "id" => Some("0123456789abcdef0123456789abcdef".into()),
-        _ => None,
-    }
-}
-
 /// The identifiers of every item the operation's generated paginator yields, or the first error.
 async fn walk<C>(client: &C, by_name: &ByName<C>, decl: &Declared, size: u32) -> Result<Vec<String>, Error> {
-    // A value the example prints as a placeholder (`{job_id}`) is no value.
-    let args = |name: &str| {
-        decl.args
-            .iter()
-            .find(|(n, v)| n == name && !v.starts_with('{'))
-            .map(|(_, v)| v.clone())
-            .or_else(|| fallback(name))
-    };
+    let args = |name: &str| decl.args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     let pages = (by_name.pages)(client, &args, size).unwrap_or_else(|e| panic!("{}: {e}", decl.operation));
     let mut pages = std::pin::pin!(pages);
     let mut out = Vec::new();
@@ -322,6 +285,14 @@ async fn every_build_list_operation_pages_as_declared() {
 async fn every_check_list_operation_pages_as_declared() {
     service("codearts-check.yaml", codearts::check::operations::PAGINATED, |c| {
         codearts::check::Client::from_config(c).unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_pipeline_list_operation_pages_as_declared() {
+    service("codearts-pipeline.yaml", codearts::pipeline::operations::PAGINATED, |c| {
+        codearts::pipeline::Client::from_config(c).unwrap()
     })
     .await;
 }

@@ -78,7 +78,7 @@ async fn jobs_list(client: &Client, out: &Output, project: &str, page_size: u32)
 async fn job_show(client: &Client, out: &Output, job: &str, all_parameters: bool) -> Result<(), CliError> {
     let mut request = client.list_job_config().job_id(job);
     if all_parameters {
-        request = request.get_all_parameters("true");
+        request = request.get_all_params("true");
     }
     let response = request.call().await?;
     if out.is_json() {
@@ -108,15 +108,16 @@ async fn job_show(client: &Client, out: &Output, job: &str, all_parameters: bool
         vec!["ID".to_string(), cell(config.job_id.as_deref().or(Some(job)))],
         vec!["NAME".into(), cell(config.job_name.as_deref())],
         vec!["PROJECT".into(), cell(config.project_id.as_deref())],
-        vec!["ARCH".into(), cell(config.arch.as_deref())],
+        vec!["ARCH".into(), cell(config.arch.as_ref().map(|a| a.as_str()))],
         vec!["FLAVOR".into(), cell(config.flavor.as_deref())],
-        vec!["CONFIG".into(), cell(config.build_config_type.as_deref())],
+        vec!["CONFIG".into(), cell(config.build_config_type.as_ref().map(|t| t.as_str()))],
         vec!["CODE".into(), if code.is_empty() { "-".into() } else { code.join(", ") }],
         vec!["PARAMETERS".into(), if parameters.is_empty() { "-".into() } else { parameters.join(", ") }],
     ];
     let steps: Vec<Vec<String>> = config
         .steps
         .iter()
+        .flatten()
         .enumerate()
         .map(|(i, s)| {
             let enabled = if s.enable == Some(false) { "no" } else { "yes" };
@@ -283,7 +284,8 @@ fn failing_step(steps: &[types::HistoryBuildStep]) -> Option<String> {
         .iter()
         .find(|s| {
             s.status
-                .as_deref()
+                .as_ref()
+                .map(|s| s.as_str())
                 .is_some_and(|st| ["error", "failed", "failure"].iter().any(|f| st.eq_ignore_ascii_case(f)))
         })
         .map(|s| s.name.clone().unwrap_or_else(|| "(unnamed)".into()))
@@ -321,7 +323,7 @@ fn print_build(out: &Output, report: &BuildReport) -> Result<(), CliError> {
                 .build_time
                 .and_then(|ms| u64::try_from(ms).ok())
                 .map(|ms| humantime::format_duration(Duration::from_millis(ms)).to_string());
-            let status = s.status.as_deref().filter(|st| !st.is_empty());
+            let status = s.status.as_ref().map(|s| s.as_str()).filter(|st| !st.is_empty());
             vec![cell(s.name.as_deref()), cell(status), cell(time)]
         })
         .collect();
@@ -500,7 +502,11 @@ mod tests {
     use super::*;
 
     fn step(name: &str, status: &str) -> types::HistoryBuildStep {
-        types::HistoryBuildStep::builder().name(name.to_string()).status(status.to_string()).try_into().unwrap()
+        types::HistoryBuildStep::builder()
+            .name(name.to_string())
+            .status(types::HistoryBuildStepStatus::from(status))
+            .try_into()
+            .unwrap()
     }
 
     #[test]

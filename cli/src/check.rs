@@ -18,7 +18,7 @@ pub async fn run(global: &GlobalArgs, out: &Output, command: CheckCommand) -> Re
     match command {
         CheckCommand::Run { task, git_url, git_branch, username } => {
             let access_token = std::env::var(ACCESS_TOKEN_VAR).ok().filter(|t| !t.is_empty());
-            let body = types::RunTaskRequestBody::builder()
+            let body = types::RunRequestV2::builder()
                 .access_token(access_token)
                 .git_branch(git_branch)
                 .git_url(git_url)

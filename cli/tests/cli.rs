@@ -485,12 +485,20 @@ fn check_run_starts_the_task() {
         .env("HUAWEICLOUD_SDK_PROJECT_ID", "a4a5d4098fb4474fa22cd05f897d6b99")
         .env("CODEARTS_CHECK_ACCESS_TOKEN", "repo-token")
         .env("CODEARTS_ENDPOINT", &url)
-        .args(["--output", "json", "check", "run", "task-42", "--git-url", "https://example.invalid/r.git"]))
+        .args([
+            "--output",
+            "json",
+            "check",
+            "run",
+            "2b31ed520e4d4a3ebedb6e5701a2c3d4",
+            "--git-url",
+            "https://example.invalid/r.git",
+        ]))
     .expect(0);
     assert_eq!(out.json(), json!({"exec_id": "e-2a7c"}));
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].0, "task-42");
+    assert_eq!(seen[0].0, "2b31ed520e4d4a3ebedb6e5701a2c3d4");
     assert_eq!(seen[0].1, json!({"git_url": "https://example.invalid/r.git", "access_token": "repo-token"}));
 }
 

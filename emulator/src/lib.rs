@@ -487,7 +487,16 @@ async fn serve(State(state): State<EmulatorState>, request: Request) -> Response
             format!("The emulator does not serve {} yet.", call.op.id),
         )),
     };
-    answer.unwrap_or_else(IntoResponse::into_response)
+    let mut response = answer.unwrap_or_else(IntoResponse::into_response);
+    // Success answers carry the content type the spec declares (`application/json;charset=UTF-8`).
+    if response.status().is_success()
+        && let Some(declared) = call.op.response_content_type.filter(|t| t.starts_with("application/json"))
+        && response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == "application/json")
+        && let Ok(value) = axum::http::HeaderValue::from_str(declared)
+    {
+        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    response
 }
 
 #[cfg(test)]

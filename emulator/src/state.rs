@@ -272,10 +272,10 @@ pub(crate) struct Job {
     /// The CodeArts project (not the IAM project).
     pub(crate) project_id: String,
     pub(crate) name: String,
-    pub(crate) arch: String,
+    pub(crate) arch: types::BuildArch,
     pub(crate) flavor: Option<String>,
     pub(crate) host_type: Option<String>,
-    pub(crate) build_config_type: Option<String>,
+    pub(crate) build_config_type: Option<types::BuildConfigType>,
     pub(crate) auto_update_sub_module: Option<String>,
     pub(crate) parameters: Vec<types::BuildJobParameter>,
     pub(crate) scms: Vec<types::BuildJobScm>,

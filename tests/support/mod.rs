@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod args;
+pub mod body;
 pub mod harness;
 pub mod loopback;
 pub mod mock;

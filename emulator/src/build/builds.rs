@@ -63,7 +63,7 @@ fn plan(job: &Job) -> Vec<PlannedStep> {
     steps.extend(job.steps.iter().filter(|s| s.enable != Some(false)).map(|s| PlannedStep {
         name: s.name.clone(),
         module_id: s.module_id.clone(),
-        command: s.properties.get("command").and_then(|c| c.as_str()).map(str::to_string),
+        command: s.properties.as_ref().and_then(|p| p.get("command")).and_then(|c| c.as_str()).map(str::to_string),
     }));
     steps
 }
@@ -210,10 +210,10 @@ pub(crate) fn stop_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
 }
 
 /// How the record answers spell a build configuration type.
-fn config_type(job: &Job) -> String {
-    match job.build_config_type.as_deref() {
-        Some(t) if t.eq_ignore_ascii_case("yaml") => "YAML".into(),
-        _ => "ACTION".into(),
+fn config_type(job: &Job) -> types::BuildConfigType {
+    match &job.build_config_type {
+        Some(t) if t.as_str().eq_ignore_ascii_case("yaml") => types::BuildConfigType::Yaml,
+        _ => types::BuildConfigType::Action,
     }
 }
 

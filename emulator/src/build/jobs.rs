@@ -23,7 +23,7 @@ pub(crate) fn step_info(step: &types::BuildJobStep) -> types::BuildJobStepInfo {
         enable: step.enable,
         module_id: Some(step.module_id.clone()),
         name: Some(step.name.clone()),
-        properties: step.properties.clone(),
+        properties: step.properties.clone().unwrap_or_default(),
         version: step.version.clone()
     })
 }
@@ -41,6 +41,15 @@ fn config_scm(scm: &types::BuildJobScm) -> types::JobConfigScm {
         url: Some(scm.url.clone()),
         web_url: scm.web_url.clone()
     })
+}
+
+/// How the service files a job's configuration type: `YAML` (any case), or the form's `ACTION`.
+fn config_type(given: types::BuildConfigType) -> types::BuildConfigType {
+    if given.as_str().eq_ignore_ascii_case("yaml") {
+        types::BuildConfigType::Yaml
+    } else {
+        types::BuildConfigType::Action
+    }
 }
 
 /// The fields of a create or update body the emulator checks.
@@ -108,7 +117,7 @@ fn id_response(job_id: String) -> Reply {
 pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let request: types::CreateBuildJobRequestBody = json_body(&call.body, None)?;
     let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
-    validate(&request.job_name, &request.arch, &request.steps, request.scms.as_deref().unwrap_or_default())?;
+    validate(&request.job_name, request.arch.as_str(), &request.steps, request.scms.as_deref().unwrap_or_default())?;
     let domain_id = state.settings().users[call.caller.user].domain_id.clone();
     let mut data = state.data();
     ensure_unique_name(&data, &project, &request.job_name, None)?;
@@ -118,10 +127,10 @@ pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply 
         id: id.clone(),
         project_id: project,
         name: request.job_name,
-        arch: request.arch,
+        arch: request.arch.clone(),
         flavor: request.flavor,
         host_type: request.host_type,
-        build_config_type: request.build_config_type,
+        build_config_type: request.build_config_type.map(config_type),
         auto_update_sub_module: request.auto_update_sub_module,
         parameters: request.parameters.unwrap_or_default(),
         scms: request.scms.unwrap_or_default(),
@@ -141,7 +150,7 @@ pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply 
 pub(crate) fn update_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let request: types::UpdateBuildJobRequestBody = json_body(&call.body, Some("job_id"))?;
     let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
-    validate(&request.job_name, &request.arch, &request.steps, request.scms.as_deref().unwrap_or_default())?;
+    validate(&request.job_name, request.arch.as_str(), &request.steps, request.scms.as_deref().unwrap_or_default())?;
     let mut data = state.data();
     let id = find_owned(&mut data, &request.job_id, call.caller, "update")?.id.clone();
     ensure_unique_name(&data, &project, &request.job_name, Some(&id))?;
@@ -153,10 +162,10 @@ pub(crate) fn update_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply 
         )));
     }
     job.name = request.job_name;
-    job.arch = request.arch;
+    job.arch = request.arch.clone();
     job.flavor = request.flavor;
     job.host_type = request.host_type;
-    job.build_config_type = request.build_config_type;
+    job.build_config_type = request.build_config_type.map(config_type);
     job.auto_update_sub_module = request.auto_update_sub_module;
     // A full replacement: an absent list is an empty one.
     job.parameters = request.parameters.unwrap_or_default();
@@ -188,7 +197,7 @@ fn system_parameters(job: &Job) -> Vec<types::BuildJobParameter> {
 /// `GET /v3/jobs/{job_id}/query` (ListJobConfig).
 pub(crate) fn list_job_config(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let id = call.path("job_id");
-    let all = call.query.optional_choice("get_all_parameters", &["true", "false"])? == Some("true");
+    let all = call.query.optional_choice("get_all_params", &["true", "false"])? == Some("true");
     let data = state.data();
     let job = find(&data, id)?;
     let mut parameters = job.parameters.clone();

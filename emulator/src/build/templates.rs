@@ -49,7 +49,7 @@ fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplates
         parameters: i.parameters,
         public: i.public,
         scope: i.scope,
-        template: i.template,
+        template: i.template.map(|t| make!(types::QueryTemplateVo { steps: t.steps })),
         tool_type: i.tool_type,
         type_: i.type_,
         user_id: i.user_id,
@@ -96,7 +96,7 @@ pub(crate) fn create_templates(state: &EmulatorState, call: &Call<'_>) -> Reply 
                     enable: s.enable.or(Some(true)),
                     module_id: Some(s.module_id),
                     name: s.name,
-                    properties: s.properties,
+                    properties: s.properties.unwrap_or_default(),
                     version: s.version
                 })
             })
