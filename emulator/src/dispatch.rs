@@ -26,7 +26,11 @@ use crate::state::EmulatorState;
 
 /// The services the emulator serves.
 pub(crate) fn services() -> &'static [&'static ServiceMeta] {
-    static SERVICES: &[&ServiceMeta] = &[&codearts::build::operations::SERVICE, &codearts::check::operations::SERVICE];
+    static SERVICES: &[&ServiceMeta] = &[
+        &codearts::build::operations::SERVICE,
+        &codearts::check::operations::SERVICE,
+        &codearts::pipeline::operations::SERVICE,
+    ];
     SERVICES
 }
 
@@ -81,6 +85,12 @@ impl Call<'_> {
     /// The path parameter `name` (percent-decoded; checked against its format).
     pub(crate) fn path(&self, name: &str) -> &str {
         self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    /// The JSON body as `T`, or 400 in the answering service's codes.
+    #[expect(dead_code, reason = "for the Check and Pipeline handlers, which come next")]
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        crate::reply::json_body_for(self.service, &self.body)
     }
 }
 
@@ -160,7 +170,7 @@ pub(crate) fn route<'a>(
         Found::Nothing => return Err(Box::new(crate::reply::unknown_url().into_response())),
     };
     let (service, op) = (route.service, route.op);
-    let query = Query::parse(raw_query.unwrap_or_default());
+    let query = Query::parse(raw_query.unwrap_or_default(), service);
     let invalid =
         |name: &str, detail: String| Err(Box::new(ApiError::invalid_id_for(service, name, detail).into_response()));
     for p in service.parameters.iter().filter(|p| p.operation == op.id) {

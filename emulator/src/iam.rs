@@ -183,7 +183,7 @@ pub(crate) async fn list_projects(State(state): State<EmulatorState>, request: a
             &json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information."}),
         );
     };
-    let query = Query::parse(parts.uri.query().unwrap_or_default());
+    let query = Query::parse(parts.uri.query().unwrap_or_default(), &codearts::build::operations::SERVICE);
     let settings = state.settings();
     let domain_id = &settings.users[caller.user].domain_id;
     let name = query.optional("name");

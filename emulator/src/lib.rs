@@ -119,11 +119,13 @@
 
 mod auth;
 mod build;
+mod check;
 mod demo;
 mod dispatch;
 pub mod faults;
 pub mod fixtures;
 mod iam;
+mod pipeline;
 mod reply;
 mod state;
 
@@ -458,6 +460,8 @@ pub fn router(state: EmulatorState) -> Router {
 fn handler(service: &codearts::runtime::ServiceMeta, id: &str) -> Option<dispatch::Handler> {
     match service.endpoint {
         Service::Build => build::handler(id),
+        Service::Check => check::handler(id),
+        Service::Pipeline => pipeline::handler(id),
         _ => None,
     }
 }
@@ -503,12 +507,25 @@ async fn serve(State(state): State<EmulatorState>, request: Request) -> Response
 mod tests {
     use super::*;
 
+    fn unserved(service: Service) -> Vec<&'static str> {
+        dispatch::operations()
+            .filter(|(meta, op)| meta.endpoint == service && handler(meta, op.id).is_none())
+            .map(|(_, op)| op.id)
+            .collect()
+    }
+
     #[test]
     fn every_build_operation_has_a_handler() {
-        let missing: Vec<&str> = dispatch::operations()
-            .filter(|(service, op)| service.endpoint == Service::Build && handler(service, op.id).is_none())
-            .map(|(_, op)| op.id)
-            .collect();
-        assert_eq!(missing, Vec::<&str>::new(), "Build operations the emulator does not serve");
+        assert_eq!(unserved(Service::Build), Vec::<&str>::new(), "Build operations the emulator does not serve");
+    }
+
+    #[test]
+    fn every_check_operation_has_a_handler() {
+        assert_eq!(unserved(Service::Check), Vec::<&str>::new(), "Check operations the emulator does not serve");
+    }
+
+    #[test]
+    fn every_pipeline_operation_has_a_handler() {
+        assert_eq!(unserved(Service::Pipeline), Vec::<&str>::new(), "Pipeline operations the emulator does not serve");
     }
 }

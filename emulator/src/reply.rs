@@ -220,32 +220,35 @@ pub(crate) fn method_not_allowed(service: &ServiceMeta, allowed: &[&str]) -> Res
     response
 }
 
-/// The query string's pairs, percent-decoded.
-pub(crate) struct Query(Vec<(String, String)>);
+/// The query string's pairs, percent-decoded; its errors are in the answering service's codes.
+pub(crate) struct Query {
+    pairs: Vec<(String, String)>,
+    service: &'static ServiceMeta,
+}
 
 impl Query {
-    /// The pairs of a raw query string.
-    pub(crate) fn parse(raw: &str) -> Self {
-        Query(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+    /// The pairs of a raw query string sent to `service`.
+    pub(crate) fn parse(raw: &str, service: &'static ServiceMeta) -> Self {
+        Query { pairs: url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect(), service }
     }
 
     /// The first value of `name`, if present.
     pub(crate) fn optional(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The value of `name`, which must be present and not blank.
     pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
         match self.optional(name) {
             Some(v) if !v.trim().is_empty() => Ok(v),
-            Some(_) => Err(ApiError::invalid(format!("Query parameter {name} must not be empty."))),
-            None => Err(ApiError::invalid(format!("Query parameter {name} is required."))),
+            Some(_) => Err(ApiError::invalid_for(self.service, format!("Query parameter {name} must not be empty."))),
+            None => Err(ApiError::invalid_for(self.service, format!("Query parameter {name} is required."))),
         }
     }
 
     /// The required integer `name`, within `range`.
     pub(crate) fn required_int(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
-        parse_int(name, self.required(name)?, range)
+        parse_int_for(self.service, name, self.required(name)?, range)
     }
 
     /// The optional integer `name` (given as a string, as the template query types it), within
@@ -258,7 +261,7 @@ impl Query {
     ) -> Result<i64, ApiError> {
         match self.optional(name) {
             None => Ok(default),
-            Some(v) => parse_int(name, v, range),
+            Some(v) => parse_int_for(self.service, name, v, range),
         }
     }
 
@@ -267,22 +270,36 @@ impl Query {
         match self.optional(name) {
             None => Ok(None),
             Some(v) => allowed.iter().find(|a| a.eq_ignore_ascii_case(v.trim())).map(|a| Some(*a)).ok_or_else(|| {
-                ApiError::invalid(format!("Query parameter {name} must be one of {}.", allowed.join(", ")))
+                ApiError::invalid_for(
+                    self.service,
+                    format!("Query parameter {name} must be one of {}.", allowed.join(", ")),
+                )
             }),
         }
     }
 }
 
-/// An integer parameter within `range`.
+/// An integer parameter within `range`, in Build's codes.
 pub(crate) fn parse_int(name: &str, text: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
-    let value: i64 =
-        text.trim().parse().map_err(|_| ApiError::invalid(format!("Parameter {name} must be an integer.")))?;
+    parse_int_for(build(), name, text, range)
+}
+
+/// An integer parameter within `range`, in `service`'s codes.
+pub(crate) fn parse_int_for(
+    service: &ServiceMeta,
+    name: &str,
+    text: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
+    let value: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::invalid_for(service, format!("Parameter {name} must be an integer.")))?;
     if !range.contains(&value) {
-        return Err(ApiError::invalid(format!(
-            "Parameter {name} must be between {} and {}.",
-            range.start(),
-            range.end()
-        )));
+        return Err(ApiError::invalid_for(
+            service,
+            format!("Parameter {name} must be between {} and {}.", range.start(), range.end()),
+        ));
     }
     Ok(value)
 }
@@ -322,8 +339,33 @@ pub(crate) fn shorten(text: &str) -> String {
     out
 }
 
-/// A JSON request body: parsed into `T`, or 400 `CB.00060200` naming what is wrong. When
-/// `job_id_field` is given, that field must be present and a valid job ID first (400 `CB.00060201`).
+/// A JSON request body sent to `service`: parsed into `T` (any JSON value: some operations take
+/// a top-level array or string), or 400 in the service's invalid-parameter code naming what is wrong.
+pub(crate) fn json_body_for<T: DeserializeOwned>(service: &ServiceMeta, bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |detail: String| ApiError::invalid_for(service, detail);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid("The request body is required.".into()));
+    }
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("The request body is not JSON: {e}.")))?;
+    deserialize_body(value).map_err(invalid)
+}
+
+fn deserialize_body<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            format!("The request body is invalid: {inner}.")
+        } else {
+            format!("The request body is invalid at {path}: {inner}.")
+        }
+    })
+}
+
+/// A JSON request body of CodeArts Build: parsed into `T`, or 400 `CB.00060200` naming what is
+/// wrong. When `job_id_field` is given, that field must be present and a valid job ID first (400
+/// `CB.00060201`).
 pub(crate) fn json_body<T: DeserializeOwned>(bytes: &[u8], job_id_field: Option<&str>) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("The request body is required."));
@@ -342,15 +384,7 @@ pub(crate) fn json_body<T: DeserializeOwned>(bytes: &[u8], job_id_field: Option<
             None => return Err(ApiError::invalid_task_id(format!("{field} is required."))),
         }
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            ApiError::invalid(format!("The request body is invalid: {inner}."))
-        } else {
-            ApiError::invalid(format!("The request body is invalid at {path}: {inner}."))
-        }
-    })
+    deserialize_body(value).map_err(ApiError::invalid)
 }
 
 /// `text` must not be blank; `what` names it in the error.

@@ -558,6 +558,12 @@ pub(crate) struct Data {
     pub(crate) jobs: Vec<Job>,
     /// In creation order.
     pub(crate) templates: Vec<Template>,
+    /// CodeArts Check.
+    #[expect(dead_code, reason = "the Check handlers come next")]
+    pub(crate) check: crate::check::CheckData,
+    /// CodeArts Pipeline.
+    #[expect(dead_code, reason = "the Pipeline handlers come next")]
+    pub(crate) pipeline: crate::pipeline::PipelineData,
 }
 
 impl Data {

@@ -1,175 +1,16 @@
-//! The emulator's answers against the spec: for every operation of `spec/codearts-build.yaml`, its
-//! 200 body validates against the operation's response schema with the same strict converter
-//! `cargo xtask validate` uses for the reference's examples (objects closed, so an undocumented or
-//! misspelt field fails; integer formats range-checked) — for builds in every state (queued,
-//! running, succeeded, failed, stopped) — downloads answer `application/octet-stream`, and the
-//! `CB.*` error answers validate against `ErrorResponse`. Requests are raw HTTP, so what is checked
-//! is the wire, not what the generated client happens to accept.
+//! CodeArts Build: every operation, for builds in every state (queued, running, succeeded, failed,
+//! stopped), and the `CB.*` error answers.
 
-#![cfg(feature = "build")]
-
-#[path = "../xtask/src/schema.rs"]
-mod schema;
-mod support;
-
-use std::collections::BTreeSet;
 use std::time::Duration;
 
-use codearts_emulator::{DEFAULT_KEYSTORE, Emulator, ManualClock, RunningEmulator};
+use codearts_emulator::{DEFAULT_KEYSTORE, Emulator, ManualClock};
 use serde_json::{Value, json};
-use support::harness::Spec;
+
+use crate::support::harness::Spec;
+use crate::{Checker, call, errors, validator};
 
 const PROJECT: &str = "6ecbc5bac7c8442fb3d2563d53c13582";
 const STEP: Duration = Duration::from_secs(10);
-
-/// A raw, token-authenticated HTTP client of one emulator, checking answers against the spec.
-struct Checker {
-    spec: Spec,
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    /// Every operation a 200 answer was validated for.
-    covered: BTreeSet<String>,
-    /// How many bodies were validated.
-    validated: usize,
-}
-
-/// One request: the operation, its concrete path, query and JSON body.
-struct Call<'a> {
-    op: &'a str,
-    path: String,
-    query: Vec<(&'a str, String)>,
-    body: Option<Value>,
-}
-
-fn call<'a>(op: &'a str, path: impl Into<String>) -> Call<'a> {
-    Call { op, path: path.into(), query: Vec::new(), body: None }
-}
-
-impl<'a> Call<'a> {
-    fn q(mut self, name: &'a str, value: impl ToString) -> Self {
-        self.query.push((name, value.to_string()));
-        self
-    }
-
-    fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-}
-
-impl Checker {
-    async fn new(emulator: &RunningEmulator) -> Checker {
-        codearts::install_crypto_provider();
-        let http = reqwest::Client::new();
-        let base = emulator.base_url().to_string();
-        let login = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "demo", "password": "demo-password", "domain": {"name": "demo"}}}},
-            "scope": {"project": {"id": emulator.iam_project_id()}}}});
-        let response = http.post(format!("{base}/v3/auth/tokens")).json(&login).send().await.unwrap();
-        assert_eq!(response.status(), 201);
-        let token = response.headers()["x-subject-token"].to_str().unwrap().to_string();
-        Checker { spec: Spec::load("codearts-build.yaml"), http, base, token, covered: BTreeSet::new(), validated: 0 }
-    }
-
-    /// The spec's operation `op`: method, path template, and the operation object.
-    fn operation(&self, op: &str) -> (String, String, &Value) {
-        for (path, item) in self.spec.doc["paths"].as_object().unwrap() {
-            for (method, operation) in item.as_object().unwrap() {
-                if operation.get("operationId").and_then(Value::as_str) == Some(op) {
-                    return (method.to_uppercase(), path.clone(), operation);
-                }
-            }
-        }
-        panic!("no operation {op} in the spec");
-    }
-
-    /// Every operation ID of the spec.
-    fn operations(&self) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for item in self.spec.doc["paths"].as_object().unwrap().values() {
-            for operation in item.as_object().unwrap().values() {
-                if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
-                    out.insert(id.to_string());
-                }
-            }
-        }
-        out
-    }
-
-    async fn send(&self, c: &Call<'_>) -> reqwest::Response {
-        let (method, template, _) = self.operation(c.op);
-        assert_eq!(
-            template.split('/').count(),
-            c.path.split('/').count(),
-            "{}: {} does not fit {template}",
-            c.op,
-            c.path
-        );
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request =
-            self.http.request(method, format!("{}{}", self.base, c.path)).header("x-auth-token", &self.token);
-        if !c.query.is_empty() {
-            request = request.query(&c.query);
-        }
-        if let Some(body) = &c.body {
-            request = request.json(body);
-        }
-        request.send().await.unwrap()
-    }
-
-    fn validate(&mut self, what: &str, schema: &Value, doc: &Value) {
-        let validator = schema::validator(&self.spec.doc, schema).unwrap();
-        let errors = schema::errors(&validator, doc);
-        assert!(errors.is_empty(), "{what}: the body does not fit the spec: {errors:#?}\nbody: {doc:#}");
-        self.validated += 1;
-    }
-
-    /// Sends `c`, expects 200, validates the body against the spec; returns the JSON body (or
-    /// `Value::Null` for a download).
-    async fn ok(&mut self, c: Call<'_>) -> Value {
-        let response = self.send(&c).await;
-        let status = response.status().as_u16();
-        let content_type =
-            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        let bytes = response.bytes().await.unwrap();
-        assert_eq!(status, 200, "{} {}: {}", c.op, c.path, String::from_utf8_lossy(&bytes));
-        let (_, _, operation) = self.operation(c.op);
-        let content = operation["responses"]["200"]["content"].as_object().unwrap().clone();
-        let declared: Vec<&String> = content.keys().collect();
-        assert!(
-            content.contains_key(content_type.as_str()),
-            "{}: answered {content_type}, the spec declares {declared:?}",
-            c.op
-        );
-        self.covered.insert(c.op.to_string());
-        if content_type == "application/octet-stream" {
-            assert!(!bytes.is_empty(), "{}: an empty download", c.op);
-            return Value::Null;
-        }
-        let schema = content[&content_type]["schema"].clone();
-        let doc: Value = serde_json::from_slice(&bytes).unwrap();
-        self.validate(&format!("{} {}", c.op, c.path), &schema, &doc);
-        doc
-    }
-
-    /// Sends `c`, expects `status` with a `CB.*` error body that fits `ErrorResponse` and the status
-    /// the spec documents for the operation.
-    async fn error(&mut self, c: Call<'_>, status: u16, code: &str) {
-        let response = self.send(&c).await;
-        assert_eq!(response.status().as_u16(), status, "{} {}", c.op, c.path);
-        let doc: Value = response.json().await.unwrap();
-        assert_eq!(doc["error_code"], code, "{} {}: {doc}", c.op, c.path);
-        let (_, _, operation) = self.operation(c.op);
-        let documented = &operation["responses"][status.to_string()];
-        assert!(documented.is_object(), "{}: status {status} is not documented", c.op);
-        self.validate(
-            &format!("{} {} ({status})", c.op, c.path),
-            &json!({"$ref": "#/components/schemas/ErrorResponse"}),
-            &doc,
-        );
-    }
-}
 
 fn job_body(name: &str, steps: &[&str]) -> Value {
     json!({
@@ -239,7 +80,7 @@ async fn every_operation_answers_as_the_spec_says() {
     let clock =
         ManualClock::new(time::OffsetDateTime::now_utc().replace_time(time::Time::from_hms(12, 0, 0).unwrap()).into());
     let emulator = Emulator::builder().step_duration(STEP).clock(clock.clone()).start().await.unwrap();
-    let mut c = Checker::new(&emulator).await;
+    let mut c = Checker::new(&emulator, "codearts-build.yaml").await;
     let today = {
         let now = time::OffsetDateTime::from(clock.now());
         format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
@@ -339,15 +180,13 @@ async fn every_operation_answers_as_the_spec_says() {
     // Delete.
     c.ok(call("DeleteBuildJob", format!("/v3/jobs/{job}/delete"))).await;
 
-    let missing: Vec<String> = c.operations().difference(&c.covered).cloned().collect();
-    assert!(missing.is_empty(), "operations without a validated 200 answer: {missing:?}");
-    assert!(c.validated >= 70, "only {} bodies validated", c.validated);
+    c.assert_all_covered(70);
 }
 
 #[tokio::test]
 async fn error_answers_fit_error_response() {
     let emulator = Emulator::builder().start().await.unwrap();
-    let mut c = Checker::new(&emulator).await;
+    let mut c = Checker::new(&emulator, "codearts-build.yaml").await;
     let job = "ffffffffffffffffffffffffffffffff";
     let record = "00000000-0000-0000-0000-000000000000";
     let (bad, invalid, missing) = (400, "CB.00060200", "CB.00060214");
@@ -431,11 +270,11 @@ async fn error_answers_fit_error_response() {
 fn the_check_is_strict() {
     let spec = Spec::load("codearts-build.yaml");
     let status = json!({"$ref": "#/components/schemas/ShowJobStatusResponse"});
-    let validator = schema::validator(&spec.doc, &status).unwrap();
-    assert!(schema::errors(&validator, &json!({"result": true})).is_empty());
-    assert!(!schema::errors(&validator, &json!({"result": true, "undocumented": 1})).is_empty(), "objects are closed");
-    assert!(!schema::errors(&validator, &json!({"result": "true"})).is_empty(), "types are checked");
+    let check = validator(&spec.doc, &status);
+    assert!(errors(&check, &json!({"result": true})).is_empty());
+    assert!(!errors(&check, &json!({"result": true, "undocumented": 1})).is_empty(), "objects are closed");
+    assert!(!errors(&check, &json!({"result": "true"})).is_empty(), "types are checked");
     let record = json!({"$ref": "#/components/schemas/ShowRecordDetailResponse"});
-    let validator = schema::validator(&spec.doc, &record).unwrap();
-    assert!(!schema::errors(&validator, &json!({"result": {"build_no": 3_000_000_000u64}})).is_empty(), "int32 range");
+    let check = validator(&spec.doc, &record);
+    assert!(!errors(&check, &json!({"result": {"build_no": 3_000_000_000u64}})).is_empty(), "int32 range");
 }
