@@ -15,7 +15,7 @@ use tokio::io::AsyncWrite;
 
 use crate::args::{BuildCommand, GlobalArgs, HistoryArgs, JobCommand, JobsCommand, LogsArgs, RunArgs, StatusArgs};
 use crate::config;
-use crate::error::{BUILD_FAILED, BUILD_STOPPED, CliError, TIMED_OUT, io};
+use crate::error::{CliError, FAILED, STOPPED, TIMED_OUT, io};
 use crate::output::{Output, cell, columns};
 
 /// The default of `--max-wait`.
@@ -265,10 +265,10 @@ async fn finish(
                 (None, Some(message)) => format!(": {message}"),
                 (None, None) => " (the service names no failing step)".into(),
             };
-            Err(CliError::Build { status: BUILD_FAILED, message: format!("{label} failed{at}") })
+            Err(CliError::Outcome { status: FAILED, message: format!("{label} failed{at}") })
         }
-        "stopped" => Err(CliError::Build { status: BUILD_STOPPED, message: format!("{label} was stopped") }),
-        _ => Err(CliError::Build {
+        "stopped" => Err(CliError::Outcome { status: STOPPED, message: format!("{label} was stopped") }),
+        _ => Err(CliError::Outcome {
             status: TIMED_OUT,
             message: format!(
                 "{label} is still {status} after {} (--max-wait); it goes on running",

@@ -10,22 +10,27 @@ use codearts::credentials::CredentialsError;
 pub const ERROR: u8 = 1;
 /// The command line is wrong (clap's own status for usage errors).
 pub const USAGE: u8 = 2;
-/// The build finished and failed.
-pub const BUILD_FAILED: u8 = 3;
-/// The build was stopped (aborted) before it finished.
-pub const BUILD_STOPPED: u8 = 4;
-/// `--max-wait` ran out before the build finished (the build goes on).
+/// The waited-for build, pipeline run or check finished and failed.
+pub const FAILED: u8 = 3;
+/// The waited-for build, pipeline run or check was stopped before it finished.
+pub const STOPPED: u8 = 4;
+/// `--max-wait` ran out before the build, run or check finished (it goes on), or a pipeline run
+/// is paused waiting for a manual review.
 pub const TIMED_OUT: u8 = 5;
+/// A quality gate failed: more defects at or above a severity than allowed (`check run --fail-on`).
+#[expect(dead_code, reason = "the Check gate comes next")]
+pub const GATE_FAILED: u8 = 6;
 
-/// The exit statuses, for `--help`.
+/// The exit statuses, for `--help` (one set for every service).
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  success (a waited-for build succeeded)
+  0  success (a waited-for build, run or check succeeded)
   1  API, credentials, network or file error
-  2  usage error
-  3  the build failed (the failing step is named on stderr)
-  4  the build was stopped
-  5  --max-wait ran out before the build finished";
+  2  usage error (a bad flag, a body that does not fit the operation; nothing was sent)
+  3  the build, pipeline run or check failed (what failed is named on stderr)
+  4  it was stopped
+  5  --max-wait ran out before it finished (or a pipeline run waits for a review)
+  6  a quality gate failed (check run --fail-on)";
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -42,8 +47,9 @@ pub enum CliError {
     Unexpected(String),
     /// A local file or stream failed.
     Io { what: String, source: std::io::Error },
-    /// A build ended other than successfully (or was not waited for long enough).
-    Build { status: u8, message: String },
+    /// A waited-for build, run or check ended other than successfully (or was not waited for long
+    /// enough), or a gate failed: `status` is one of the exit statuses above.
+    Outcome { status: u8, message: String },
     /// Another error, with what was being done.
     Context { context: String, source: Box<CliError> },
 }
@@ -53,7 +59,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => USAGE,
-            CliError::Build { status, .. } => *status,
+            CliError::Outcome { status, .. } => *status,
             CliError::Context { source, .. } => source.exit_code(),
             CliError::Api(_)
             | CliError::Credentials(_)
@@ -102,7 +108,7 @@ impl fmt::Display for CliError {
             CliError::Credentials(e) => write!(f, "{e}"),
             CliError::Usage(m) | CliError::Config(m) | CliError::Unexpected(m) => f.write_str(m),
             CliError::Io { what, source } => write!(f, "{what}: {source}"),
-            CliError::Build { message, .. } => f.write_str(message),
+            CliError::Outcome { message, .. } => f.write_str(message),
             CliError::Context { context, source } => write!(f, "{context}: {source}"),
         }
     }
