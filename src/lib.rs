@@ -6,7 +6,8 @@
 //!
 //! - [`build`] — CodeArts Build (feature `build`): build jobs, builds, history, logs, templates.
 //! - [`check`] — CodeArts Check (feature `check`): code-check tasks.
-//! - [`wait`] — wait for a build to finish (jittered backoff, maximum wait, distinct outcomes).
+//! - [`wait`] — wait for a build (and, per service, a run or a check) to finish: jittered backoff,
+//!   maximum wait, distinct outcomes.
 //! - [`logs`] — download a build's or a step's log in constant memory; follow a running build's log.
 //! - [`paginate`] — lazy streams of pages and items: `into_paginator()` on every list operation.
 //! - [`multipart`] — `multipart/form-data` bodies for the upload operations.
@@ -60,7 +61,6 @@ pub mod multipart;
 #[cfg(feature = "build")]
 pub mod logs;
 pub mod paginate;
-#[cfg(feature = "build")]
 pub mod wait;
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));

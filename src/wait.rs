@@ -1,4 +1,8 @@
-//! Waiting for a build to finish.
+//! Waiting for something a service started to finish: a build ([`wait_for_build`],
+//! [`run_and_wait`]). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
+//! and a maximum wait), is cancel-safe and adds no retries of its own.
+//!
+//! # Builds
 //!
 //! [`wait_for_build`] polls ShowRecordDetail (`GET /v4/jobs/{job_id}/{build_no}/record-info`) with
 //! a jittered, growing interval until the record's `status` is terminal or the maximum wait runs
@@ -49,14 +53,17 @@
 
 use std::time::Duration;
 
-use crate::build::{Client, types};
-use crate::error::{Error, ErrorKind};
-use crate::runtime::CallExt;
+use crate::error::Error;
 
-/// How long and how often [`wait_for_build`] polls.
+#[cfg(feature = "build")]
+mod build;
+#[cfg(feature = "build")]
+pub use build::*;
+
+/// How long and how often a waiter polls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitOptions {
-    /// Give up (with [`BuildOutcome::TimedOut`]) after this long. Default: 1 hour.
+    /// Give up (with the waiter's `TimedOut` outcome) after this long. Default: 1 hour.
     pub max_wait: Duration,
     /// The interval after the first poll. Default: 2 s.
     pub initial_interval: Duration,
@@ -78,7 +85,7 @@ impl WaitOptions {
     /// The sleep before poll `poll + 1`: the interval `initial · 2^(poll-1)`, capped at
     /// `max_interval`, with "equal jitter" (uniform in `[interval/2, interval]`) so that many
     /// waiters do not poll in lockstep.
-    fn delay(&self, poll: u32) -> Duration {
+    pub(crate) fn delay(&self, poll: u32) -> Duration {
         let factor = 2u32.saturating_pow(poll.saturating_sub(1).min(30));
         let interval = self.initial_interval.saturating_mul(factor).min(self.max_interval.max(self.initial_interval));
         let half = interval / 2;
@@ -86,161 +93,39 @@ impl WaitOptions {
     }
 }
 
-/// How a wait ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BuildOutcome {
-    /// The build succeeded; the final record.
-    Succeeded(types::BuildRecordDetail),
-    /// The build failed; the final record.
-    Failed(types::BuildRecordDetail),
-    /// The build was stopped (aborted); the final record.
-    Stopped(types::BuildRecordDetail),
-    /// `max_wait` ran out before the build finished; the last record polled (always `Some` today: the
-    /// waiter polls at least once, and a failed poll is an `Err`).
-    TimedOut {
-        /// The last record polled.
-        last: Option<types::BuildRecordDetail>,
-    },
+/// How [`poll_until`] ended: with the poll that saw the end, or with the last poll when the
+/// maximum wait ran out.
+#[derive(Debug)]
+pub(crate) enum Polled<T> {
+    Finished(T),
+    TimedOut(T),
 }
 
-/// A record status, classified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Terminal {
-    Succeeded,
-    Failed,
-    Stopped,
-}
-
-/// `None` while the build is queued or running (or the status is unknown).
-pub(crate) fn terminal(status: Option<&str>) -> Option<Terminal> {
-    let status = status?.to_ascii_uppercase();
-    match status.as_str() {
-        "SUCCESS" | "SUCCEEDED" => Some(Terminal::Succeeded),
-        "FAILURE" | "FAILED" | "ERROR" => Some(Terminal::Failed),
-        "ABORTED" | "STOPPED" | "CANCELED" | "CANCELLED" => Some(Terminal::Stopped),
-        _ => None,
-    }
-}
-
-/// One poll: the build's record.
-pub(crate) async fn poll_record(
-    client: &Client,
-    job_id: &str,
-    build_no: i32,
-) -> Result<types::BuildRecordDetail, Error> {
-    let response = client.show_record_detail().job_id(job_id).build_no(build_no).call().await?;
-    response.result.ok_or_else(|| {
-        Error::new(
-            ErrorKind::Decode,
-            format!("ShowRecordDetail answered without a record (status {:?})", response.status),
-        )
-        .with_operation("ShowRecordDetail")
-    })
-}
-
-/// Polls build `build_no` of job `job_id` until it has finished or `options.max_wait` has passed.
-/// See the [module documentation](self) for statuses, errors and cancel safety.
-pub async fn wait_for_build(
-    client: &Client,
-    job_id: &str,
-    build_no: i32,
-    options: WaitOptions,
-) -> Result<BuildOutcome, Error> {
+/// The loop every waiter shares: calls `poll` (one request) until it reports `true` (finished) or
+/// `options.max_wait` has passed, sleeping [`WaitOptions::delay`] in between. An error ends the
+/// wait. `what` names the waited-for thing in the `DEBUG` event of each poll (target
+/// `codearts::wait`), beside the status text `poll` returns.
+pub(crate) async fn poll_until<T, F, Fut>(options: &WaitOptions, what: &str, mut poll: F) -> Result<Polled<T>, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(T, String, bool), Error>>,
+{
     let deadline = tokio::time::Instant::now() + options.max_wait;
-    let mut poll = 0u32;
+    let mut count = 0u32;
     loop {
-        poll += 1;
-        let record = poll_record(client, job_id, build_no).await?;
-        let status = record.status.clone();
-        let outcome = terminal(status.as_deref());
+        count += 1;
+        let (value, status, finished) = poll().await?;
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let delay = options.delay(poll).min(remaining);
-        tracing::debug!(
-            job_id,
-            build_no,
-            poll,
-            status = status.as_deref().unwrap_or(""),
-            finished = outcome.is_some(),
-            next_poll_in = ?delay,
-            "polled build status"
-        );
-        match outcome {
-            Some(Terminal::Succeeded) => return Ok(BuildOutcome::Succeeded(record)),
-            Some(Terminal::Failed) => return Ok(BuildOutcome::Failed(record)),
-            Some(Terminal::Stopped) => return Ok(BuildOutcome::Stopped(record)),
-            None if remaining.is_zero() => return Ok(BuildOutcome::TimedOut { last: Some(record) }),
-            None => {}
+        let delay = options.delay(count).min(remaining);
+        tracing::debug!(target: "codearts::wait", what, poll = count, status, finished, next_poll_in = ?delay, "polled");
+        if finished {
+            return Ok(Polled::Finished(value));
+        }
+        if remaining.is_zero() {
+            return Ok(Polled::TimedOut(value));
         }
         tokio::time::sleep(delay).await;
     }
-}
-
-/// A build that RunJob started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartedBuild {
-    /// The job's ID.
-    pub job_id: String,
-    /// The build's number (RunJob's `actual_build_number`).
-    pub build_no: i32,
-}
-
-impl StartedBuild {
-    /// Waits for this build to finish: [`wait_for_build`] on its job and number.
-    pub async fn wait(&self, client: &Client, options: WaitOptions) -> Result<BuildOutcome, Error> {
-        wait_for_build(client, &self.job_id, self.build_no, options).await
-    }
-}
-
-/// Starts a build of `body.job_id` with RunJob (sent once, never resent: see [`crate::retry`]).
-/// `body` is the request body or its builder (`types::RunJobRequestBody::builder().job_id(id)`).
-/// An answer without a usable `actual_build_number` is an error of kind [`ErrorKind::Decode`]: the
-/// build may have started, so the message says so rather than guessing a number.
-pub async fn start_build<B>(client: &Client, body: B) -> Result<StartedBuild, Error>
-where
-    B: TryInto<types::RunJobRequestBody>,
-    B::Error: std::fmt::Display,
-{
-    let body: types::RunJobRequestBody = body
-        .try_into()
-        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("RunJob: invalid request body: {e}")))?;
-    let job_id = body.job_id.clone();
-    let response = client.run_job().body(body).call().await?;
-    let number = response.actual_build_number.as_deref().map(str::trim);
-    match number.map(str::parse::<i32>) {
-        Some(Ok(build_no)) if build_no > 0 => Ok(StartedBuild { job_id, build_no }),
-        _ => Err(Error::new(
-            ErrorKind::Decode,
-            format!(
-                "RunJob answered without a usable build number ({:?}); the build of job {job_id} may have \
-                 started: look at the job's history before running it again",
-                response.actual_build_number
-            ),
-        )
-        .with_operation("RunJob")),
-    }
-}
-
-/// How [`run_and_wait`] ended once the build had started.
-#[derive(Debug)]
-pub struct RunAndWait {
-    /// The build RunJob started.
-    pub build: StartedBuild,
-    /// How waiting for it ended: an outcome, or the error that stopped the polling (the build itself
-    /// may still be running; [`StartedBuild::wait`] resumes).
-    pub outcome: Result<BuildOutcome, Error>,
-}
-
-/// Starts a build ([`start_build`]) and waits for it ([`wait_for_build`]). `Err` means the build
-/// was not started, or RunJob's answer was lost after it may have reached the server (it is not
-/// resent); once a build number is known the result is `Ok`, even when waiting failed.
-pub async fn run_and_wait<B>(client: &Client, body: B, options: WaitOptions) -> Result<RunAndWait, Error>
-where
-    B: TryInto<types::RunJobRequestBody>,
-    B::Error: std::fmt::Display,
-{
-    let build = start_build(client, body).await?;
-    let outcome = build.wait(client, options).await;
-    Ok(RunAndWait { build, outcome })
 }
 
 #[cfg(test)]
@@ -262,15 +147,5 @@ mod tests {
             let d9 = o.delay(40);
             assert!(d9 >= Duration::from_millis(175) && d9 <= Duration::from_millis(350), "{d9:?}");
         }
-    }
-
-    #[test]
-    fn statuses_classify() {
-        assert_eq!(terminal(Some("SUCCESS")), Some(Terminal::Succeeded));
-        assert_eq!(terminal(Some("failure")), Some(Terminal::Failed));
-        assert_eq!(terminal(Some("ABORTED")), Some(Terminal::Stopped));
-        assert_eq!(terminal(Some("RUNNING")), None);
-        assert_eq!(terminal(Some("QUEUED")), None);
-        assert_eq!(terminal(None), None);
     }
 }
