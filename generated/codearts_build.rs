@@ -67490,6 +67490,594 @@ pub mod operations {
             crate::dynamic::download(builder).await
         })
     }
+    /// Every component schema of the spec that is a generated type (by component name), with
+    /// the type's `schemars` schema.
+    #[cfg(feature = "schemars")]
+    pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[
+        (
+            "AddKeystorePermissionRequestBody",
+            || ::schemars::schema_for!(super::types::AddKeystorePermissionRequestBody),
+        ),
+        (
+            "AddKeystorePermissionResponseBody",
+            || ::schemars::schema_for!(super::types::AddKeystorePermissionResponseBody),
+        ),
+        (
+            "BatchDeleteBuildJobsRequestBody",
+            || ::schemars::schema_for!(super::types::BatchDeleteBuildJobsRequestBody),
+        ),
+        ("BooleanResponse", || ::schemars::schema_for!(super::types::BooleanResponse)),
+        ("BranchesBody", || ::schemars::schema_for!(super::types::BranchesBody)),
+        ("BriefRecordItems", || ::schemars::schema_for!(super::types::BriefRecordItems)),
+        ("BuildArch", || ::schemars::schema_for!(super::types::BuildArch)),
+        ("BuildConfigType", || ::schemars::schema_for!(super::types::BuildConfigType)),
+        ("BuildFlowGraph", || ::schemars::schema_for!(super::types::BuildFlowGraph)),
+        (
+            "BuildFlowGraphEdge",
+            || ::schemars::schema_for!(super::types::BuildFlowGraphEdge),
+        ),
+        (
+            "BuildFlowGraphVertex",
+            || ::schemars::schema_for!(super::types::BuildFlowGraphVertex),
+        ),
+        ("BuildInfoRecord", || ::schemars::schema_for!(super::types::BuildInfoRecord)),
+        (
+            "BuildInfoRecordBody",
+            || ::schemars::schema_for!(super::types::BuildInfoRecordBody),
+        ),
+        (
+            "BuildJobIdResponse",
+            || ::schemars::schema_for!(super::types::BuildJobIdResponse),
+        ),
+        ("BuildJobIdResult", || ::schemars::schema_for!(super::types::BuildJobIdResult)),
+        ("BuildJobListItem", || ::schemars::schema_for!(super::types::BuildJobListItem)),
+        (
+            "BuildJobParameter",
+            || ::schemars::schema_for!(super::types::BuildJobParameter),
+        ),
+        (
+            "BuildJobParameterLimit",
+            || ::schemars::schema_for!(super::types::BuildJobParameterLimit),
+        ),
+        (
+            "BuildJobParameterParam",
+            || ::schemars::schema_for!(super::types::BuildJobParameterParam),
+        ),
+        ("BuildJobScm", || ::schemars::schema_for!(super::types::BuildJobScm)),
+        (
+            "BuildJobStatusChangeResponse",
+            || ::schemars::schema_for!(super::types::BuildJobStatusChangeResponse),
+        ),
+        ("BuildJobStep", || ::schemars::schema_for!(super::types::BuildJobStep)),
+        ("BuildJobStepInfo", || ::schemars::schema_for!(super::types::BuildJobStepInfo)),
+        ("BuildOutputInfo", || ::schemars::schema_for!(super::types::BuildOutputInfo)),
+        (
+            "BuildOutputResult",
+            || ::schemars::schema_for!(super::types::BuildOutputResult),
+        ),
+        ("BuildParameter", || ::schemars::schema_for!(super::types::BuildParameter)),
+        ("BuildParameters", || ::schemars::schema_for!(super::types::BuildParameters)),
+        ("BuildParams", || ::schemars::schema_for!(super::types::BuildParams)),
+        ("BuildParamsBody", || ::schemars::schema_for!(super::types::BuildParamsBody)),
+        ("BuildParamsList", || ::schemars::schema_for!(super::types::BuildParamsList)),
+        ("BuildRecord", || ::schemars::schema_for!(super::types::BuildRecord)),
+        (
+            "BuildRecordDetail",
+            || ::schemars::schema_for!(super::types::BuildRecordDetail),
+        ),
+        ("BuildRecordInfo", || ::schemars::schema_for!(super::types::BuildRecordInfo)),
+        ("BuildStageRecord", || ::schemars::schema_for!(super::types::BuildStageRecord)),
+        ("CheckJobInternal", || ::schemars::schema_for!(super::types::CheckJobInternal)),
+        (
+            "CheckJobNameIsExists",
+            || ::schemars::schema_for!(super::types::CheckJobNameIsExists),
+        ),
+        (
+            "CheckWebhookUrlRequestBody",
+            || ::schemars::schema_for!(super::types::CheckWebhookUrlRequestBody),
+        ),
+        ("Constraints", || ::schemars::schema_for!(super::types::Constraints)),
+        (
+            "CopyBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::CopyBuildJobRequestBody),
+        ),
+        ("CountdownList", || ::schemars::schema_for!(super::types::CountdownList)),
+        (
+            "CountdownRequestBody",
+            || ::schemars::schema_for!(super::types::CountdownRequestBody),
+        ),
+        (
+            "CreateBuildJobParameter",
+            || ::schemars::schema_for!(super::types::CreateBuildJobParameter),
+        ),
+        (
+            "CreateBuildJobParameterParam",
+            || ::schemars::schema_for!(super::types::CreateBuildJobParameterParam),
+        ),
+        (
+            "CreateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::CreateBuildJobRequestBody),
+        ),
+        (
+            "CreateBuildJobResponseVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobResponseVo),
+        ),
+        (
+            "CreateBuildJobScm",
+            || ::schemars::schema_for!(super::types::CreateBuildJobScm),
+        ),
+        (
+            "CreateBuildJobScmVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobScmVo),
+        ),
+        (
+            "CreateBuildJobSteps",
+            || ::schemars::schema_for!(super::types::CreateBuildJobSteps),
+        ),
+        (
+            "CreateBuildJobStepsVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobStepsVo),
+        ),
+        (
+            "CreateBuildTimeout",
+            || ::schemars::schema_for!(super::types::CreateBuildTimeout),
+        ),
+        ("CreateTemplate", || ::schemars::schema_for!(super::types::CreateTemplate)),
+        (
+            "CreateTemplateSteps",
+            || ::schemars::schema_for!(super::types::CreateTemplateSteps),
+        ),
+        (
+            "CreateTemplatesItems",
+            || ::schemars::schema_for!(super::types::CreateTemplatesItems),
+        ),
+        (
+            "CreateTemplatesRequestBody",
+            || ::schemars::schema_for!(super::types::CreateTemplatesRequestBody),
+        ),
+        (
+            "CreateTemplatesResponse",
+            || ::schemars::schema_for!(super::types::CreateTemplatesResponse),
+        ),
+        (
+            "DefaultResponseBody",
+            || ::schemars::schema_for!(super::types::DefaultResponseBody),
+        ),
+        (
+            "DeleteBuildJobResponse",
+            || ::schemars::schema_for!(super::types::DeleteBuildJobResponse),
+        ),
+        (
+            "DeleteBuildJobResult",
+            || ::schemars::schema_for!(super::types::DeleteBuildJobResult),
+        ),
+        (
+            "DeleteTemplatesResponse",
+            || ::schemars::schema_for!(super::types::DeleteTemplatesResponse),
+        ),
+        (
+            "DeleteTheJobResponseBody",
+            || ::schemars::schema_for!(super::types::DeleteTheJobResponseBody),
+        ),
+        (
+            "DisableTheJobRequestBody",
+            || ::schemars::schema_for!(super::types::DisableTheJobRequestBody),
+        ),
+        ("DomainStatuses", || ::schemars::schema_for!(super::types::DomainStatuses)),
+        (
+            "DomainStatusesResponseBody",
+            || ::schemars::schema_for!(super::types::DomainStatusesResponseBody),
+        ),
+        (
+            "DomainsStatusesRequestBody",
+            || ::schemars::schema_for!(super::types::DomainsStatusesRequestBody),
+        ),
+        ("EndPointResponse", || ::schemars::schema_for!(super::types::EndPointResponse)),
+        ("ErrorResponse", || ::schemars::schema_for!(super::types::ErrorResponse)),
+        (
+            "FavouriteResponse",
+            || ::schemars::schema_for!(super::types::FavouriteResponse),
+        ),
+        ("FlowGraph2", || ::schemars::schema_for!(super::types::FlowGraph2)),
+        ("FullStages", || ::schemars::schema_for!(super::types::FullStages)),
+        ("HistoryBuildStep", || ::schemars::schema_for!(super::types::HistoryBuildStep)),
+        ("IsDisable", || ::schemars::schema_for!(super::types::IsDisable)),
+        ("Job", || ::schemars::schema_for!(super::types::Job)),
+        ("JobConfig", || ::schemars::schema_for!(super::types::JobConfig)),
+        ("JobConfigScm", || ::schemars::schema_for!(super::types::JobConfigScm)),
+        (
+            "JobGroupRequestBody",
+            || ::schemars::schema_for!(super::types::JobGroupRequestBody),
+        ),
+        (
+            "JobGroupResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupResponseBody),
+        ),
+        (
+            "JobGroupTreeResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupTreeResponseBody),
+        ),
+        (
+            "JobGroupTreeResultResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupTreeResultResponseBody),
+        ),
+        ("JobHistoryRecord", || ::schemars::schema_for!(super::types::JobHistoryRecord)),
+        ("JobList", || ::schemars::schema_for!(super::types::JobList)),
+        (
+            "JobPeriodHistoryRecord",
+            || ::schemars::schema_for!(super::types::JobPeriodHistoryRecord),
+        ),
+        (
+            "JobPipelineInfoItems",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoItems),
+        ),
+        (
+            "JobPipelineInfoParameters",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoParameters),
+        ),
+        (
+            "JobPipelineInfoParamsItems",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoParamsItems),
+        ),
+        ("JobStatusBody", || ::schemars::schema_for!(super::types::JobStatusBody)),
+        (
+            "JobStatusResponseBody",
+            || ::schemars::schema_for!(super::types::JobStatusResponseBody),
+        ),
+        (
+            "JobStatusResultResponseBody",
+            || ::schemars::schema_for!(super::types::JobStatusResultResponseBody),
+        ),
+        ("JobSummary", || ::schemars::schema_for!(super::types::JobSummary)),
+        ("JobSummaryBody", || ::schemars::schema_for!(super::types::JobSummaryBody)),
+        (
+            "JobUpdateRecordListVo",
+            || ::schemars::schema_for!(super::types::JobUpdateRecordListVo),
+        ),
+        ("JobsRequestBody", || ::schemars::schema_for!(super::types::JobsRequestBody)),
+        ("LimitsParam", || ::schemars::schema_for!(super::types::LimitsParam)),
+        (
+            "ListBriefRecordBody",
+            || ::schemars::schema_for!(super::types::ListBriefRecordBody),
+        ),
+        (
+            "ListBriefRecordResponseBody",
+            || ::schemars::schema_for!(super::types::ListBriefRecordResponseBody),
+        ),
+        (
+            "ListBuildInfoRecordBody",
+            || ::schemars::schema_for!(super::types::ListBuildInfoRecordBody),
+        ),
+        (
+            "ListEndPointsResultResponseBody",
+            || ::schemars::schema_for!(super::types::ListEndPointsResultResponseBody),
+        ),
+        ("ListJob", || ::schemars::schema_for!(super::types::ListJob)),
+        (
+            "ListJobConfigResponse",
+            || ::schemars::schema_for!(super::types::ListJobConfigResponse),
+        ),
+        (
+            "ListJunitCoverageSummary",
+            || ::schemars::schema_for!(super::types::ListJunitCoverageSummary),
+        ),
+        ("ListKeystore", || ::schemars::schema_for!(super::types::ListKeystore)),
+        (
+            "ListKeystoreSearchResponseBody",
+            || ::schemars::schema_for!(super::types::ListKeystoreSearchResponseBody),
+        ),
+        (
+            "ListNoticeResponse",
+            || ::schemars::schema_for!(super::types::ListNoticeResponse),
+        ),
+        (
+            "ListOfficialTemplate",
+            || ::schemars::schema_for!(super::types::ListOfficialTemplate),
+        ),
+        (
+            "ListRecommendOfficialTemplateRequestBody",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ListRecommendOfficialTemplateRequestBody
+                )
+            },
+        ),
+        ("ListRecords", || ::schemars::schema_for!(super::types::ListRecords)),
+        (
+            "ListRelatedProjectInfo",
+            || ::schemars::schema_for!(super::types::ListRelatedProjectInfo),
+        ),
+        (
+            "ListTemplatesResponse",
+            || ::schemars::schema_for!(super::types::ListTemplatesResponse),
+        ),
+        ("LogLevel", || ::schemars::schema_for!(super::types::LogLevel)),
+        (
+            "MoveJobGroupRequestBody",
+            || ::schemars::schema_for!(super::types::MoveJobGroupRequestBody),
+        ),
+        (
+            "MoveJobGroupResponseBody",
+            || ::schemars::schema_for!(super::types::MoveJobGroupResponseBody),
+        ),
+        ("NoticeJobResult", || ::schemars::schema_for!(super::types::NoticeJobResult)),
+        (
+            "NoticeOperationResponse",
+            || ::schemars::schema_for!(super::types::NoticeOperationResponse),
+        ),
+        ("NoticeType", || ::schemars::schema_for!(super::types::NoticeType)),
+        (
+            "OctopusV3LogResponseBody",
+            || ::schemars::schema_for!(super::types::OctopusV3LogResponseBody),
+        ),
+        ("ParameterItem", || ::schemars::schema_for!(super::types::ParameterItem)),
+        ("ParameterItemVo", || ::schemars::schema_for!(super::types::ParameterItemVo)),
+        ("Parameters", || ::schemars::schema_for!(super::types::Parameters)),
+        ("ParametersVo", || ::schemars::schema_for!(super::types::ParametersVo)),
+        ("Params", || ::schemars::schema_for!(super::types::Params)),
+        (
+            "ProjectPermissionRequestBody",
+            || ::schemars::schema_for!(super::types::ProjectPermissionRequestBody),
+        ),
+        (
+            "QueryCustomTemplatesResponseBody",
+            || ::schemars::schema_for!(super::types::QueryCustomTemplatesResponseBody),
+        ),
+        (
+            "QueryCustomTemplatesResult",
+            || ::schemars::schema_for!(super::types::QueryCustomTemplatesResult),
+        ),
+        (
+            "QueryJobConfigResponseBody",
+            || ::schemars::schema_for!(super::types::QueryJobConfigResponseBody),
+        ),
+        (
+            "QueryJobNoticeItems",
+            || ::schemars::schema_for!(super::types::QueryJobNoticeItems),
+        ),
+        ("QueryTemplate", || ::schemars::schema_for!(super::types::QueryTemplate)),
+        ("QueryTemplateVo", || ::schemars::schema_for!(super::types::QueryTemplateVo)),
+        (
+            "QueryTemplatesItems",
+            || ::schemars::schema_for!(super::types::QueryTemplatesItems),
+        ),
+        (
+            "QueryTemplatesResult",
+            || ::schemars::schema_for!(super::types::QueryTemplatesResult),
+        ),
+        (
+            "RealTimeLogResponseBody",
+            || ::schemars::schema_for!(super::types::RealTimeLogResponseBody),
+        ),
+        ("RecyclingJob", || ::schemars::schema_for!(super::types::RecyclingJob)),
+        ("RecyclingJobs", || ::schemars::schema_for!(super::types::RecyclingJobs)),
+        ("Repositories", || ::schemars::schema_for!(super::types::Repositories)),
+        ("ResponseStatus", || ::schemars::schema_for!(super::types::ResponseStatus)),
+        ("ResponseString", || ::schemars::schema_for!(super::types::ResponseString)),
+        (
+            "RolePermissionsRequestBody",
+            || ::schemars::schema_for!(super::types::RolePermissionsRequestBody),
+        ),
+        (
+            "RunJobParameterItem",
+            || ::schemars::schema_for!(super::types::RunJobParameterItem),
+        ),
+        (
+            "RunJobRequestBody",
+            || ::schemars::schema_for!(super::types::RunJobRequestBody),
+        ),
+        ("RunJobResponse", || ::schemars::schema_for!(super::types::RunJobResponse)),
+        ("RunJobScm", || ::schemars::schema_for!(super::types::RunJobScm)),
+        (
+            "SaveTemplateUsedInfo",
+            || ::schemars::schema_for!(super::types::SaveTemplateUsedInfo),
+        ),
+        (
+            "SaveTemplateUsedInfoRequestBody",
+            || ::schemars::schema_for!(super::types::SaveTemplateUsedInfoRequestBody),
+        ),
+        ("SetKeepTime", || ::schemars::schema_for!(super::types::SetKeepTime)),
+        (
+            "SetKeepTimeRequestBody",
+            || ::schemars::schema_for!(super::types::SetKeepTimeRequestBody),
+        ),
+        ("ShowBuildRecord", || ::schemars::schema_for!(super::types::ShowBuildRecord)),
+        (
+            "ShowBuildRecordBuildScript",
+            || ::schemars::schema_for!(super::types::ShowBuildRecordBuildScript),
+        ),
+        (
+            "ShowDefaultBuildParameters",
+            || ::schemars::schema_for!(super::types::ShowDefaultBuildParameters),
+        ),
+        (
+            "ShowDefaultProjectPermissionResponseBody",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ShowDefaultProjectPermissionResponseBody
+                )
+            },
+        ),
+        ("ShowDomainStatus", || ::schemars::schema_for!(super::types::ShowDomainStatus)),
+        (
+            "ShowFlowGraphResponse",
+            || ::schemars::schema_for!(super::types::ShowFlowGraphResponse),
+        ),
+        (
+            "ShowHistoryDetailsResponse",
+            || ::schemars::schema_for!(super::types::ShowHistoryDetailsResponse),
+        ),
+        (
+            "ShowImageTemplateListResponseBody",
+            || ::schemars::schema_for!(super::types::ShowImageTemplateListResponseBody),
+        ),
+        (
+            "ShowJobBuildSuccessRatio",
+            || ::schemars::schema_for!(super::types::ShowJobBuildSuccessRatio),
+        ),
+        ("ShowJobBuildTime", || ::schemars::schema_for!(super::types::ShowJobBuildTime)),
+        (
+            "ShowJobConfigDiffResponseBody",
+            || ::schemars::schema_for!(super::types::ShowJobConfigDiffResponseBody),
+        ),
+        ("ShowJobInfo", || ::schemars::schema_for!(super::types::ShowJobInfo)),
+        (
+            "ShowJobListByProjectIdResponse",
+            || ::schemars::schema_for!(super::types::ShowJobListByProjectIdResponse),
+        ),
+        (
+            "ShowJobPermission",
+            || ::schemars::schema_for!(super::types::ShowJobPermission),
+        ),
+        (
+            "ShowJobPipelineInfoResponseBody",
+            || ::schemars::schema_for!(super::types::ShowJobPipelineInfoResponseBody),
+        ),
+        (
+            "ShowJobRolePermission",
+            || ::schemars::schema_for!(super::types::ShowJobRolePermission),
+        ),
+        (
+            "ShowJobStatusResponse",
+            || ::schemars::schema_for!(super::types::ShowJobStatusResponse),
+        ),
+        (
+            "ShowJobSuccessRatioResponse",
+            || ::schemars::schema_for!(super::types::ShowJobSuccessRatioResponse),
+        ),
+        (
+            "ShowKeystorePermissionResponseBody",
+            || ::schemars::schema_for!(super::types::ShowKeystorePermissionResponseBody),
+        ),
+        (
+            "ShowLastHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowLastHistoryResponse),
+        ),
+        (
+            "ShowListHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowListHistoryResponse),
+        ),
+        (
+            "ShowListPeriodHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowListPeriodHistoryResponse),
+        ),
+        (
+            "ShowOutputInfoResponse",
+            || ::schemars::schema_for!(super::types::ShowOutputInfoResponse),
+        ),
+        (
+            "ShowPackageSpecCountDownResponse",
+            || ::schemars::schema_for!(super::types::ShowPackageSpecCountDownResponse),
+        ),
+        (
+            "ShowRecordDetailResponse",
+            || ::schemars::schema_for!(super::types::ShowRecordDetailResponse),
+        ),
+        (
+            "ShowRecordInfoResponse",
+            || ::schemars::schema_for!(super::types::ShowRecordInfoResponse),
+        ),
+        (
+            "ShowRelatedProject",
+            || ::schemars::schema_for!(super::types::ShowRelatedProject),
+        ),
+        (
+            "ShowReportSummary",
+            || ::schemars::schema_for!(super::types::ShowReportSummary),
+        ),
+        (
+            "ShowReportSummaryBody",
+            || ::schemars::schema_for!(super::types::ShowReportSummaryBody),
+        ),
+        (
+            "ShowRunningStatus",
+            || ::schemars::schema_for!(super::types::ShowRunningStatus),
+        ),
+        (
+            "ShowTemplateResponse",
+            || ::schemars::schema_for!(super::types::ShowTemplateResponse),
+        ),
+        (
+            "ShowUserChargeTypeResponse",
+            || ::schemars::schema_for!(super::types::ShowUserChargeTypeResponse),
+        ),
+        (
+            "ShowUserOverPackageQuota",
+            || ::schemars::schema_for!(super::types::ShowUserOverPackageQuota),
+        ),
+        (
+            "ShowUserProjectPermission",
+            || ::schemars::schema_for!(super::types::ShowUserProjectPermission),
+        ),
+        (
+            "StatusSuccessResult",
+            || ::schemars::schema_for!(super::types::StatusSuccessResult),
+        ),
+        (
+            "StatusSuccessResultWithUUID",
+            || ::schemars::schema_for!(super::types::StatusSuccessResultWithUuid),
+        ),
+        (
+            "StopBuildJobResponse",
+            || ::schemars::schema_for!(super::types::StopBuildJobResponse),
+        ),
+        (
+            "StopJobRequestBody",
+            || ::schemars::schema_for!(super::types::StopJobRequestBody),
+        ),
+        ("StopJobResponse", || ::schemars::schema_for!(super::types::StopJobResponse)),
+        (
+            "StopTheJobResponse",
+            || ::schemars::schema_for!(super::types::StopTheJobResponse),
+        ),
+        ("SystemParameters", || ::schemars::schema_for!(super::types::SystemParameters)),
+        ("TemplateList", || ::schemars::schema_for!(super::types::TemplateList)),
+        (
+            "TemplateResponseBody",
+            || ::schemars::schema_for!(super::types::TemplateResponseBody),
+        ),
+        ("Tips", || ::schemars::schema_for!(super::types::Tips)),
+        (
+            "TotalResponseBody",
+            || ::schemars::schema_for!(super::types::TotalResponseBody),
+        ),
+        ("Trigger", || ::schemars::schema_for!(super::types::Trigger)),
+        ("TriggerVo", || ::schemars::schema_for!(super::types::TriggerVo)),
+        ("Triggers", || ::schemars::schema_for!(super::types::Triggers)),
+        ("TriggersVo", || ::schemars::schema_for!(super::types::TriggersVo)),
+        (
+            "UpdateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateBuildJobRequestBody),
+        ),
+        (
+            "UpdateKeystorePermissionRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateKeystorePermissionRequestBody),
+        ),
+        (
+            "UpdateKeystoreRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateKeystoreRequestBody),
+        ),
+        (
+            "UpdateNoticeRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateNoticeRequestBody),
+        ),
+        (
+            "UploadKeystoreRequestBody",
+            || ::schemars::schema_for!(super::types::UploadKeystoreRequestBody),
+        ),
+        (
+            "UploadKeystoreResponse",
+            || ::schemars::schema_for!(super::types::UploadKeystoreResponse),
+        ),
+        (
+            "V1CreateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::V1CreateBuildJobRequestBody),
+        ),
+        (
+            "V1UpdateNoticeRequestBody",
+            || ::schemars::schema_for!(super::types::V1UpdateNoticeRequestBody),
+        ),
+    ];
     /// All of the above.
     pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
         name: "CodeArts Build",

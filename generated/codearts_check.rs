@@ -19048,6 +19048,147 @@ pub mod operations {
             crate::dynamic::json(builder).await
         })
     }
+    /// Every component schema of the spec that is a generated type (by component name), with
+    /// the type's `schemars` schema.
+    #[cfg(feature = "schemars")]
+    pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[
+        ("CheckConfigInfo", || ::schemars::schema_for!(super::types::CheckConfigInfo)),
+        (
+            "CheckRecordDataInfo",
+            || ::schemars::schema_for!(super::types::CheckRecordDataInfo),
+        ),
+        (
+            "CheckRecordIssueCountsInfo",
+            || ::schemars::schema_for!(super::types::CheckRecordIssueCountsInfo),
+        ),
+        (
+            "CheckRecordResult",
+            || ::schemars::schema_for!(super::types::CheckRecordResult),
+        ),
+        ("CheckboxStatus", || ::schemars::schema_for!(super::types::CheckboxStatus)),
+        (
+            "ConfigTaskParameterBody",
+            || ::schemars::schema_for!(super::types::ConfigTaskParameterBody),
+        ),
+        (
+            "CreateTaskRequestV2",
+            || ::schemars::schema_for!(super::types::CreateTaskRequestV2),
+        ),
+        ("CustomAttributes", || ::schemars::schema_for!(super::types::CustomAttributes)),
+        (
+            "CustomAttributesRule",
+            || ::schemars::schema_for!(super::types::CustomAttributesRule),
+        ),
+        ("DefectEvents", || ::schemars::schema_for!(super::types::DefectEvents)),
+        ("DefectFragmentV2", || ::schemars::schema_for!(super::types::DefectFragmentV2)),
+        ("DefectInfoV2", || ::schemars::schema_for!(super::types::DefectInfoV2)),
+        ("DefectSeverity", || ::schemars::schema_for!(super::types::DefectSeverity)),
+        ("DefectStatus", || ::schemars::schema_for!(super::types::DefectStatus)),
+        ("ErrorResponse", || ::schemars::schema_for!(super::types::ErrorResponse)),
+        (
+            "IgnorePathSettingItem",
+            || ::schemars::schema_for!(super::types::IgnorePathSettingItem),
+        ),
+        ("IgnoreType", || ::schemars::schema_for!(super::types::IgnoreType)),
+        ("IncConfigV2", || ::schemars::schema_for!(super::types::IncConfigV2)),
+        ("Language", || ::schemars::schema_for!(super::types::Language)),
+        ("ListRulesetsRes", || ::schemars::schema_for!(super::types::ListRulesetsRes)),
+        (
+            "ListTemplateRulesRes",
+            || ::schemars::schema_for!(super::types::ListTemplateRulesRes),
+        ),
+        ("LogInfo", || ::schemars::schema_for!(super::types::LogInfo)),
+        ("MetricInfo", || ::schemars::schema_for!(super::types::MetricInfo)),
+        ("ParamInfo", || ::schemars::schema_for!(super::types::ParamInfo)),
+        ("PathTreeResponse", || ::schemars::schema_for!(super::types::PathTreeResponse)),
+        ("ProgressDetailV2", || ::schemars::schema_for!(super::types::ProgressDetailV2)),
+        ("ProgressInfoV2", || ::schemars::schema_for!(super::types::ProgressInfoV2)),
+        ("RuleConfig", || ::schemars::schema_for!(super::types::RuleConfig)),
+        ("RuleItem", || ::schemars::schema_for!(super::types::RuleItem)),
+        ("RuleListItem", || ::schemars::schema_for!(super::types::RuleListItem)),
+        ("RuleListResponse", || ::schemars::schema_for!(super::types::RuleListResponse)),
+        ("RuleSetV2", || ::schemars::schema_for!(super::types::RuleSetV2)),
+        ("Ruleset", || ::schemars::schema_for!(super::types::Ruleset)),
+        ("RulesetItem", || ::schemars::schema_for!(super::types::RulesetItem)),
+        ("RulesetRes", || ::schemars::schema_for!(super::types::RulesetRes)),
+        ("RunRequestV2", || ::schemars::schema_for!(super::types::RunRequestV2)),
+        ("RunTaskInfoV2", || ::schemars::schema_for!(super::types::RunTaskInfoV2)),
+        (
+            "ShowDefectsDetailResponseV2",
+            || ::schemars::schema_for!(super::types::ShowDefectsDetailResponseV2),
+        ),
+        (
+            "ShowDefectsStatisticResponseV2",
+            || ::schemars::schema_for!(super::types::ShowDefectsStatisticResponseV2),
+        ),
+        (
+            "ShowTasksResponseV2",
+            || ::schemars::schema_for!(super::types::ShowTasksResponseV2),
+        ),
+        ("SimpleTaskInfoV2", || ::schemars::schema_for!(super::types::SimpleTaskInfoV2)),
+        (
+            "StatisticSeverityV2",
+            || ::schemars::schema_for!(super::types::StatisticSeverityV2),
+        ),
+        (
+            "StatisticStatusV2",
+            || ::schemars::schema_for!(super::types::StatisticStatusV2),
+        ),
+        (
+            "TaskAdvancedSettings",
+            || ::schemars::schema_for!(super::types::TaskAdvancedSettings),
+        ),
+        (
+            "TaskAdvancedSettingsItem",
+            || ::schemars::schema_for!(super::types::TaskAdvancedSettingsItem),
+        ),
+        (
+            "TaskCheckParameters",
+            || ::schemars::schema_for!(super::types::TaskCheckParameters),
+        ),
+        (
+            "TaskCheckResponse",
+            || ::schemars::schema_for!(super::types::TaskCheckResponse),
+        ),
+        (
+            "TaskCheckSettingsItem",
+            || ::schemars::schema_for!(super::types::TaskCheckSettingsItem),
+        ),
+        ("TaskIdV2", || ::schemars::schema_for!(super::types::TaskIdV2)),
+        ("TaskInfoV2", || ::schemars::schema_for!(super::types::TaskInfoV2)),
+        ("TaskLogRes", || ::schemars::schema_for!(super::types::TaskLogRes)),
+        ("TaskMetricInfo", || ::schemars::schema_for!(super::types::TaskMetricInfo)),
+        ("TaskRulesetInfo", || ::schemars::schema_for!(super::types::TaskRulesetInfo)),
+        (
+            "TaskRulesetResponse",
+            || ::schemars::schema_for!(super::types::TaskRulesetResponse),
+        ),
+        (
+            "TaskSettingsResponse",
+            || ::schemars::schema_for!(super::types::TaskSettingsResponse),
+        ),
+        ("TreeNode", || ::schemars::schema_for!(super::types::TreeNode)),
+        (
+            "UpdateDefectRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateDefectRequestBody),
+        ),
+        (
+            "UpdateIgnorePathRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateIgnorePathRequestBody),
+        ),
+        (
+            "UpdateTaskRuleset",
+            || ::schemars::schema_for!(super::types::UpdateTaskRuleset),
+        ),
+        (
+            "UpdateTaskRulesetItem",
+            || ::schemars::schema_for!(super::types::UpdateTaskRulesetItem),
+        ),
+        (
+            "UpdateTaskSettingsRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateTaskSettingsRequestBody),
+        ),
+    ];
     /// All of the above.
     pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
         name: "CodeArts Check",

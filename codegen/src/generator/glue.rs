@@ -293,6 +293,22 @@ pub(super) fn runtime_glue(
         #[doc(inline)]
         pub use #macro_name as for_each_operation;
     };
+    // Every component schema that became a type, with its `schemars` schema: `cargo xtask validate`
+    // checks that each generated type accepts the stored examples exactly as the spec's schema does.
+    let type_names = type_idents(file);
+    let schema_entries = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter_map(|name| {
+            let ident = progenitor_type_ident(name);
+            type_names.contains(&ident).then(|| {
+                let ty = format_ident!("{}", ident);
+                quote! { (#name, || ::schemars::schema_for!(super::types::#ty)) }
+            })
+        })
+        .collect::<Vec<_>>();
     let title = raw.pointer("/info/title").and_then(Value::as_str).unwrap_or(service.module);
     let tokens = quote! {
         /// The operations of this service as the spec declares them, for the runtime.
@@ -312,6 +328,10 @@ pub(super) fn runtime_glue(
             /// Every operation, callable by name with string parameters and a JSON body (`crate::dynamic`).
             pub static CALLABLE: &[crate::dynamic::Callable<super::Client>] = &[#(#callable_entries),*];
             #(#callable_fns)*
+            /// Every component schema of the spec that is a generated type (by component name), with
+            /// the type's `schemars` schema.
+            #[cfg(feature = "schemars")]
+            pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[#(#schema_entries),*];
             /// All of the above.
             pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
                 name: #title,
@@ -361,6 +381,30 @@ pub(super) fn runtime_glue(
 /// The Rust name progenitor gives a parameter (its `util::sanitize` in snake case): quotes dropped,
 /// other non-identifier characters as word breaks, a leading `_` before a digit, `_` after a
 /// keyword, `x` for nothing at all.
+/// The names of the structs and enums in the generated `types` module.
+fn type_idents(file: &syn::File) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for item in &file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter().flat_map(|(_, items)| items) {
+            match item {
+                syn::Item::Struct(s) => out.insert(s.ident.to_string()),
+                syn::Item::Enum(e) => out.insert(e.ident.to_string()),
+                _ => false,
+            };
+        }
+    }
+    out
+}
+
+/// The Rust name typify gives component schema `name`.
+fn progenitor_type_ident(name: &str) -> String {
+    heck::ToPascalCase::to_pascal_case(name)
+}
+
 fn progenitor_ident(name: &str) -> String {
     let cleaned: String =
         name.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
