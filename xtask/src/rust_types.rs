@@ -22,9 +22,14 @@ pub struct Stats {
     pub inline: usize,
 }
 
+/// A generated type's `schemars` schema.
+pub type SchemaFn = fn() -> schemars::Schema;
+/// Generated types' schemas by component name.
+pub type Schemas = BTreeMap<&'static str, SchemaFn>;
+
 /// The `schemars` schema of every generated type of `module`, by component name.
-pub fn rust_schemas(module: &str) -> BTreeMap<&'static str, fn() -> schemars::Schema> {
-    let table: &[(&str, fn() -> schemars::Schema)] = match module {
+pub fn rust_schemas(module: &str) -> Schemas {
+    let table: &[(&str, SchemaFn)] = match module {
         "build" => codearts::build::operations::JSON_SCHEMAS,
         "check" => codearts::check::operations::JSON_SCHEMAS,
         "pipeline" => codearts::pipeline::operations::JSON_SCHEMAS,
@@ -44,7 +49,7 @@ fn accepts(validator: &jsonschema::Validator, doc: &Value) -> Result<(), String>
 pub fn check(
     spec: &Value,
     spec_dir: &Path,
-    schemas: &BTreeMap<&'static str, fn() -> schemars::Schema>,
+    schemas: &Schemas,
     errata: &[Erratum],
     problems: &mut Vec<String>,
 ) -> Result<Stats> {
@@ -98,7 +103,7 @@ pub fn check(
 mod tests {
     use super::*;
 
-    fn run(schemas: &BTreeMap<&'static str, fn() -> schemars::Schema>) -> (Stats, Vec<String>) {
+    fn run(schemas: &Schemas) -> (Stats, Vec<String>) {
         let root = crate::root();
         let spec_path = root.join("spec/codearts-build.yaml");
         let spec = errata::load_yaml(&spec_path).unwrap();
