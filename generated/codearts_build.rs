@@ -63487,12 +63487,34 @@ pub mod operations {
     ];
     fn pages_of_list_related_project_info<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_related_project_info();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRelatedProjectInfo", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRelatedProjectInfo", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63500,28 +63522,50 @@ pub mod operations {
     }
     fn pages_of_list_job<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_job();
-        let builder = match args("search") {
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListJob", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListJob", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
-        let builder = match args("sort_field") {
+        let builder = match input.get("sort_field") {
             Some(value) => builder.sort_field(value),
             None => builder,
         };
-        let builder = match args("sort_order") {
+        let builder = match input.get("sort_order") {
             Some(value) => builder.sort_order(value),
             None => builder,
         };
-        let builder = match args("creator_id") {
+        let builder = match input.get("creator_id") {
             Some(value) => builder.creator_id(value),
             None => builder,
         };
-        let builder = match args("build_status") {
+        let builder = match input.get("build_status") {
             Some(value) => builder.build_status(value),
             None => builder,
         };
@@ -63529,12 +63573,34 @@ pub mod operations {
     }
     fn pages_of_list_recycling_job<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_recycling_job();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecyclingJob", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecyclingJob", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63542,63 +63608,104 @@ pub mod operations {
     }
     fn pages_of_list_update_job_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_update_job_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListUpdateJobHistory", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListUpdateJobHistory", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_project_jobs<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_jobs();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("search") {
-            Some(value) => builder.search(value),
-            None => builder,
-        };
-        let builder = match args("sort_field") {
-            Some(value) => builder.sort_field(value),
-            None => builder,
-        };
-        let builder = match args("sort_order") {
-            Some(value) => builder.sort_order(value),
-            None => builder,
-        };
-        let builder = match args("creator_id") {
-            Some(value) => builder.creator_id(value),
-            None => builder,
-        };
-        let builder = match args("build_status") {
-            Some(value) => builder.build_status(value),
-            None => builder,
-        };
-        let builder = match args("by_group") {
+        let builder = match input.get("page_index") {
             Some(value) => {
                 builder
-                    .by_group(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("by_group: `{}` is not true or false", value)
-                            })?,
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectJobs", "page_index", &value, "an integer")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("group_path_id") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectJobs", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
+            Some(value) => builder.search(value),
+            None => builder,
+        };
+        let builder = match input.get("sort_field") {
+            Some(value) => builder.sort_field(value),
+            None => builder,
+        };
+        let builder = match input.get("sort_order") {
+            Some(value) => builder.sort_order(value),
+            None => builder,
+        };
+        let builder = match input.get("creator_id") {
+            Some(value) => builder.creator_id(value),
+            None => builder,
+        };
+        let builder = match input.get("build_status") {
+            Some(value) => builder.build_status(value),
+            None => builder,
+        };
+        let builder = match input.get("by_group") {
+            Some(value) => {
+                builder
+                    .by_group(
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListProjectJobs", "by_group", &value, "true or false")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("group_path_id") {
             Some(value) => builder.group_path_id(value),
             None => builder,
         };
@@ -63606,29 +63713,73 @@ pub mod operations {
     }
     fn pages_of_list_end_points<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_end_points();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndPoints", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndPoints", "offset", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_records<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_records();
-        let builder = match args("build_project_id") {
+        let builder = match input.get("build_project_id") {
             Some(value) => builder.build_project_id(value),
             None => builder,
         };
-        let builder = match args("triggers") {
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecords", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecords", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("triggers") {
             Some(value) => {
                 builder
                     .triggers(
@@ -63640,7 +63791,7 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("branches") {
+        let builder = match input.get("branches") {
             Some(value) => {
                 builder
                     .branches(
@@ -63652,7 +63803,7 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("tags") {
             Some(value) => {
                 builder
                     .tags(
@@ -63664,11 +63815,11 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("from_date") {
+        let builder = match input.get("from_date") {
             Some(value) => builder.from_date(value),
             None => builder,
         };
-        let builder = match args("to_date") {
+        let builder = match input.get("to_date") {
             Some(value) => builder.to_date(value),
             None => builder,
         };
@@ -63676,41 +63827,95 @@ pub mod operations {
     }
     fn pages_of_list_build_info_record_by_job_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_build_info_record_by_job_id();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListBuildInfoRecordByJobId",
+                            "page_index",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListBuildInfoRecordByJobId",
+                            "page_size",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_custom_template<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_custom_template();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("filter") {
+        let builder = match input.get("filter") {
             Some(value) => builder.filter(value),
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListCustomTemplate", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListCustomTemplate", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("tags") {
             Some(value) => builder.tags(value),
             None => builder,
         };
@@ -63718,25 +63923,55 @@ pub mod operations {
     }
     fn pages_of_list_official_template<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_official_template();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => builder.page_size(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_keystore_search<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_keystore_search();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListKeystoreSearch", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListKeystoreSearch", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63744,59 +63979,115 @@ pub mod operations {
     }
     fn pages_of_show_keystore_permission<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_keystore_permission();
-        let builder = match args("keystore_id") {
+        let builder = match input.get("keystore_id") {
             Some(value) => builder.keystore_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowKeystorePermission", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_build_info_record<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_build_info_record();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBuildInfoRecord", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBuildInfoRecord", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_list_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_list_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("interval") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("interval") {
             Some(value) => {
                 builder
                     .interval(
-                        value
-                            .trim()
-                            .parse::<i32>()
-                            .map_err(|_| {
-                                format!("interval: `{}` is not an integer", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "interval", &value, "an integer")?,
                     )
             }
             None => builder,
@@ -63805,20 +64096,42 @@ pub mod operations {
     }
     fn pages_of_show_list_period_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_list_period_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListPeriodHistory", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListPeriodHistory", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
             None => builder,
         };
@@ -63826,26 +64139,56 @@ pub mod operations {
     }
     fn pages_of_list_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_templates();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => builder.page_size(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_job_list_by_project_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_job_list_by_project_id();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowJobListByProjectId", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowJobListByProjectId", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))

@@ -17895,37 +17895,81 @@ pub mod operations {
     ];
     fn pages_of_list_rules<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rules();
-        let builder = match args("rule_languages") {
+        let builder = match input.get("rule_languages") {
             Some(value) => builder.rule_languages(value),
             None => builder,
         };
-        let builder = match args("rule_severity") {
+        let builder = match input.get("rule_severity") {
             Some(value) => builder.rule_severity(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRules", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRules", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_defects<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_defects();
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("status_ids") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskDefects", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskDefects", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("status_ids") {
             Some(value) => builder.status_ids(value),
             None => builder,
         };
-        let builder = match args("severity") {
+        let builder = match input.get("severity") {
             Some(value) => builder.severity(value),
             None => builder,
         };
@@ -17933,83 +17977,171 @@ pub mod operations {
     }
     fn pages_of_list_template_rules<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_template_rules();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("ruleset_id") {
+        let builder = match input.get("ruleset_id") {
             Some(value) => builder.ruleset_id(value),
             None => builder,
         };
-        let builder = match args("types") {
+        let builder = match input.get("types") {
             Some(value) => builder.types(value),
             None => builder,
         };
-        let builder = match args("languages") {
+        let builder = match input.get("languages") {
             Some(value) => builder.languages(value),
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("tags") {
             Some(value) => builder.tags(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplateRules", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplateRules", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_rulesets<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rulesets();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("category") {
+        let builder = match input.get("category") {
             Some(value) => builder.category(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRulesets", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRulesets", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_list_by_project_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_list_by_project_id();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskListByProjectId", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskListByProjectId", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_check_record<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.check_record();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRecord", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRecord", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
             None => builder,
         };
@@ -18017,80 +18149,168 @@ pub mod operations {
     }
     fn pages_of_show_task_path_tree<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_path_tree();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("current_path") {
+        let builder = match input.get("current_path") {
             Some(value) => builder.current_path(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskPathTree", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskPathTree", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_settings<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_settings();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskSettings", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskSettings", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_check_ruleset_parameters<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.check_ruleset_parameters();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("ruleset_id") {
+        let builder = match input.get("ruleset_id") {
             Some(value) => builder.ruleset_id(value),
             None => builder,
         };
-        let builder = match args("language") {
+        let builder = match input.get("language") {
             Some(value) => builder.language(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRulesetParameters", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRulesetParameters", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_tasks_rulesets<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_tasks_rulesets();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTasksRulesets", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTasksRulesets", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))

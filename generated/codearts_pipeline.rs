@@ -65962,84 +65962,149 @@ pub mod operations {
     ];
     fn pages_of_list_endpoints_details<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_endpoints_details();
-        let builder = match args("project_uuid") {
+        let builder = match input.get("project_uuid") {
             Some(value) => builder.project_uuid(value),
             None => builder,
         };
-        let builder = match args("region_name") {
+        let builder = match input.get("region_name") {
             Some(value) => builder.region_name(value),
             None => builder,
         };
-        let builder = match args("module_id") {
+        let builder = match input.get("module_id") {
             Some(value) => builder.module_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndpointsDetails", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndpointsDetails", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_plugin_version_number<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_plugin_version_number();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("plugin_name") {
+        let builder = match input.get("plugin_name") {
             Some(value) => builder.plugin_name(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_p_lugin_version<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_p_lugin_version();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("plugin_name") {
+        let builder = match input.get("plugin_name") {
             Some(value) => builder.plugin_name(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_plugins<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_plugins();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::AgentPluginInfoQueryDto,
+                        >("ListPlugins", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_publisher<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_publisher();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
+            None => builder,
+        };
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
@@ -66047,54 +66112,117 @@ pub mod operations {
     }
     fn pages_of_list_base_plugins<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_base_plugins();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("attribution") {
+        let builder = match input.get("attribution") {
             Some(value) => builder.attribution(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_base_plugins_new_post<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_base_plugins_new_post();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBasePluginsNewPost", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBasePluginsNewPost", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::BusinessTypePluginsQueryDto,
+                        >("ListBasePluginsNewPost", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_rule<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rule();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRule", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRule", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
@@ -66102,24 +66230,46 @@ pub mod operations {
     }
     fn pages_of_list_open_source_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_open_source_strategy();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("creator_name") {
+        let builder = match input.get("creator_name") {
             Some(value) => builder.creator_name(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListOpenSourceStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListOpenSourceStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
@@ -66127,54 +66277,73 @@ pub mod operations {
     }
     fn pages_of_list_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_strategy();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
                     )
             }
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("is_valid") {
+        let builder = match input.get("is_valid") {
             Some(value) => {
                 builder
                     .is_valid(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("is_valid: `{}` is not true or false", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListStrategy", "is_valid", &value, "true or false")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
@@ -66182,35 +66351,67 @@ pub mod operations {
     }
     fn pages_of_list_project_open_source_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_open_source_strategy();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("creator_name") {
+        let builder = match input.get("creator_name") {
             Some(value) => builder.creator_name(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "limit",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "offset",
+                            &value,
+                            "an integer",
+                        )?,
                     )
             }
             None => builder,
@@ -66219,50 +66420,69 @@ pub mod operations {
     }
     fn pages_of_list_project_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_strategy();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListProjectStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
                     )
             }
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("is_valid") {
+        let builder = match input.get("is_valid") {
             Some(value) => {
                 builder
                     .is_valid(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("is_valid: `{}` is not true or false", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListProjectStrategy", "is_valid", &value, "true or false")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
@@ -66270,58 +66490,113 @@ pub mod operations {
     }
     fn pages_of_list_pipleine_build_result<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipleine_build_result();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("start_date") {
+        let builder = match input.get("start_date") {
             Some(value) => builder.start_date(value),
             None => builder,
         };
-        let builder = match args("end_date") {
+        let builder = match input.get("end_date") {
             Some(value) => builder.end_date(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListPipleineBuildResult", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListPipleineBuildResult", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_simple_info<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_simple_info();
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineSimpleInfoRequestBody,
+                        >("ListPipelineSimpleInfo", body)?,
+                    )
+            }
+            None => builder,
+        };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_templates();
-        let builder = match args("template_type") {
+        let builder = match input.get("template_type") {
             Some(value) => builder.template_type(value),
             None => builder,
         };
-        let builder = match args("is_build_in") {
+        let builder = match input.get("is_build_in") {
             Some(value) => builder.is_build_in(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplates", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplates", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("sort") {
+        let builder = match input.get("sort") {
             Some(value) => builder.sort(value),
             None => builder,
         };
-        let builder = match args("asc") {
+        let builder = match input.get("asc") {
             Some(value) => builder.asc(value),
             None => builder,
         };
@@ -66329,56 +66604,100 @@ pub mod operations {
     }
     fn pages_of_list_variable_groups<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_variable_groups();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListVariableGroupsReq,
+                        >("ListVariableGroups", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipelines<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipelines();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineQuery,
+                        >("ListPipelines", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_runs<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_runs();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("pipeline_id") {
+        let builder = match input.get("pipeline_id") {
             Some(value) => builder.pipeline_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineRunsQuery,
+                        >("ListPipelineRuns", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_templates();
-        let builder = match args("tenant_id") {
+        let builder = match input.get("tenant_id") {
             Some(value) => builder.tenant_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineTemplatesQuery,
+                        >("ListPipelineTemplates", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))

@@ -226,22 +226,25 @@ pub(super) fn runtime_glue(
                 paginator(raw, op, &facts[index].id, &name, &decl, &ok, builder_struct, shapes)
                     .map_err(|e| format!("{}: x-codearts-pagination: {e}", facts[index].id))?,
             );
-            // The same paginator reachable by name, its other parameters set from strings (for
-            // tests that walk every declared operation, and for command lines).
-            let skip: Vec<&str> = [decl.page.as_str(), decl.size.as_str()].into_iter().collect();
-            let setters = by_name_setters(raw, op, &skip).map_err(|e| format!("{}: {e}", facts[index].id))?;
-            let snake = heck::ToSnakeCase::to_snake_case(facts[index].id.as_str());
+            // The same paginator reachable by name, its parameters and body from a dynamic input
+            // (for tests that walk every declared operation, and for command lines); the paging
+            // parameters are the paginator's.
+            let id = facts[index].id.as_str();
+            let setters = dynamic_setters(raw, op, id)?;
+            let body = body_setter(imp, id, prepared.multipart.contains_key(id))?;
+            let snake = heck::ToSnakeCase::to_snake_case(id);
             let fn_name = format_ident!("pages_of_{}", snake);
             let method = format_ident!("{}", snake);
             by_name_fns.push(quote! {
                 fn #fn_name<'a>(
                     client: &'a super::Client,
-                    args: &dyn Fn(&str) -> Option<String>,
+                    input: &crate::dynamic::Input,
                     size: u32,
-                ) -> Result<crate::paginate::JsonPages<'a>, String> {
-                    let _ = args; // operations with no other parameters take nothing from it
+                ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+                    let _ = input; // operations with no other parameters take nothing from it
                     let builder = client.#method();
                     #(#setters)*
+                    #body
                     Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
                 }
             });
@@ -702,43 +705,6 @@ fn qualify_super(ty: &syn::Type) -> syn::Type {
     }
     syn::visit_mut::VisitMut::visit_type_mut(&mut Q, &mut ty);
     ty
-}
-
-/// Statements that set each path and query parameter of `op` (but those in `skip`) on `builder`
-/// from `args(name)`, parsed as the parameter's type; a missing one is left unset (progenitor then
-/// reports a missing required one).
-fn by_name_setters(spec: &Value, op: &Value, skip: &[&str]) -> Result<Vec<proc_macro2::TokenStream>, String> {
-    let mut out = Vec::new();
-    for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten().map(|p| resolve(spec, p)) {
-        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
-        else {
-            continue;
-        };
-        if !matches!(location, "path" | "query") || skip.contains(&name) {
-            continue;
-        }
-        let schema = resolve(spec, p.get("schema").unwrap_or(&Value::Null));
-        let setter = format_ident!("{}", progenitor_ident(name));
-        let parse = |ty: proc_macro2::TokenStream, what: &str| {
-            let message = format!("{name}: `{{}}` is not {what}");
-            quote!(value.trim().parse::<#ty>().map_err(|_| format!(#message, value))?)
-        };
-        let value = match (schema.get("type").and_then(Value::as_str), schema.get("format").and_then(Value::as_str)) {
-            (Some("integer"), Some("int64")) => parse(quote!(i64), "an integer"),
-            (Some("integer"), _) => parse(quote!(i32), "an integer"),
-            (Some("number"), _) => parse(quote!(f64), "a number"),
-            (Some("boolean"), _) => parse(quote!(bool), "true or false"),
-            (Some("array"), _) => quote!(value.split(',').map(|v| v.trim().to_string()).collect::<Vec<String>>()),
-            _ => quote!(value),
-        };
-        out.push(quote! {
-            let builder = match args(#name) {
-                Some(value) => builder.#setter(#value),
-                None => builder,
-            };
-        });
-    }
-    Ok(out)
 }
 
 fn field<'a>(shapes: &'a Shapes, ty: &str, json: &str) -> Result<&'a super::types::Field, String> {
