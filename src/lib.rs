@@ -11,6 +11,7 @@
 //! - [`logs`] — download a build's or a step's log in constant memory; follow a running build's log.
 //! - [`paginate`] — lazy streams of pages and items: `into_paginator()` on every list operation.
 //! - [`multipart`] — `multipart/form-data` bodies for the upload operations.
+//! - [`raw`] — an authenticated call to any path of a service, for what the specs do not have yet.
 //!
 //! The local emulator of the services (for tests, and for trying the SDK without a cloud account)
 //! is the crate `codearts-emulator`; the `codearts` command line is the crate `codearts-cli`.
@@ -57,6 +58,7 @@ pub use runtime::{CallExt, CallOptions};
 pub mod dynamic;
 pub mod iam;
 pub mod multipart;
+pub mod raw;
 
 #[cfg(feature = "build")]
 pub mod logs;

@@ -416,6 +416,33 @@ impl Runtime {
         Ok(())
     }
 
+    /// A raw request (`crate::raw`): authenticated like any call, sent through [`Runtime::exec`] as
+    /// `operation` when it matched one (its retry rules apply), once otherwise.
+    pub(crate) async fn send_raw(
+        &self,
+        mut request: reqwest::Request,
+        operation: Option<&'static OperationMeta>,
+    ) -> Result<crate::raw::RawResponse, Error> {
+        let context = Arc::new(CallContext::default());
+        let label = operation.map_or("raw request", |o| o.id);
+        let finish = |e: Error| {
+            let mut e = e.with_operation(label).with_service(self.0.service).with_attempts(context.attempts());
+            e.set_request_id_if_absent(context.request_id());
+            e
+        };
+        self.prepare(&mut request).await.map_err(finish)?;
+        let snake = operation.map_or("", |o| o.snake_id);
+        let result = CALL.scope(context.clone(), self.exec(request, snake)).await;
+        let response = result.map_err(|e| finish(crate::error::from_reqwest(e)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| finish(crate::error::from_reqwest(e)))?;
+        if status >= 400 {
+            return Err(finish(Error::service(status, &headers, &body)));
+        }
+        Ok(crate::raw::RawResponse { status, headers, body, operation: operation.map(|o| o.id) })
+    }
+
     /// The attempts of one call: [`Runtime::attempt`] until it succeeds, fails for good, or the
     /// retry rules (the configuration's classifier, then [`crate::retry::DefaultClassifier`]) and
     /// the policy's attempts and budget say stop.
