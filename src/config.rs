@@ -164,6 +164,31 @@ impl Config {
         self.region.as_deref()
     }
 
+    /// The endpoint `service`'s clients call: the explicit override, else the region's (with the
+    /// vendor's `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` variables when enabled).
+    pub fn endpoint_url(&self, service: Service) -> Result<String, Error> {
+        let endpoints = self.endpoints()?;
+        let base = endpoints.get(service).map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+        Ok(base.as_str().trim_end_matches('/').to_string())
+    }
+
+    /// Whether `service`'s endpoint was given explicitly ([`ConfigBuilder::endpoint`]) rather than
+    /// derived from the region.
+    pub fn endpoint_is_explicit(&self, service: Service) -> bool {
+        self.endpoints.iter().any(|(s, _)| *s == service)
+    }
+
+    /// The IAM project ID sent as `X-Project-Id`, if one was set (otherwise it is looked up from
+    /// the region on first use, with AK/SK).
+    pub fn iam_project_id(&self) -> Option<&str> {
+        self.iam_project_id.as_deref()
+    }
+
+    /// The kind of credentials (`AK/SK`, `IAM token`, `password`), or `None`; never their values.
+    pub fn credentials_kind(&self) -> Option<&'static str> {
+        self.credentials.as_ref().map(|c| c.kind())
+    }
+
     /// The largest JSON response body a call reads (see [`ConfigBuilder::max_response_body`]).
     pub fn max_response_body(&self) -> u64 {
         self.max_response_body

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_STATUS_HELP;
 
-/// Command line for Huawei Cloud CodeArts Build and Check.
+/// Command line for Huawei Cloud CodeArts Build, Check and Pipeline.
 ///
 /// Credentials, region and IAM project come from the environment (HUAWEICLOUD_SDK_AK/SK, …) or
 /// ~/.huaweicloud/credentials, as for the Rust SDK; the flags below override them.
@@ -55,11 +55,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// IAM project ID (sent as X-Project-Id); not the CodeArts project ID.
+    /// IAM project ID (sent as X-Project-Id); not the CodeArts project ID, which commands take as
+    /// --project-id.
     #[arg(long, global = true, value_name = "ID")]
-    pub project_id: Option<String>,
+    pub iam_project_id: Option<String>,
 
-    /// Output format: `json` prints the service's typed answers, for scripts.
+    /// Output format: `json` or `yaml` print the service's typed answers, for scripts.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub output: Format,
 }
@@ -71,6 +72,8 @@ pub enum Format {
     Table,
     /// JSON documents on stdout.
     Json,
+    /// YAML documents on stdout.
+    Yaml,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +87,58 @@ pub enum Command {
     /// Run the CodeArts emulator (Build, Check, Pipeline, IAM) on a loopback port, with the demo
     /// resources, until Ctrl-C.
     Emulator(EmulatorArgs),
+    /// A signed call to any path of a service (for what the specs do not have yet), printing the
+    /// answer's body.
+    Api(ApiArgs),
+    /// What the configuration resolves to, and from where (secrets redacted).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (codearts.1 and one per command) to a directory.
+    Man {
+        /// Directory to write them to.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// HTTP method.
+    pub method: String,
+    /// Path (and query) relative to the service's endpoint, e.g. /v3/jobs/<job_id>/status.
+    pub path: String,
+    /// The service whose endpoint and credentials to use (default: the one whose spec declares
+    /// the path, else build).
+    #[arg(long, value_enum)]
+    pub service: Option<ApiService>,
+    /// A JSON body from FILE or `-` (stdin).
+    #[arg(long, value_name = "FILE|-")]
+    pub body: Option<String>,
+    /// Query parameters, NAME=VALUE (repeatable).
+    #[arg(short = 'q', long = "query", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub query: Vec<(String, String)>,
+    /// Print the status line and headers on stderr too.
+    #[arg(short = 'i', long)]
+    pub include: bool,
+}
+
+/// A service for `codearts api`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiService {
+    Build,
+    Check,
+    Pipeline,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Region, endpoints, credentials and IAM project as resolved, each with where it came from.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,15 +25,32 @@ impl Output {
         Output { format, progress }
     }
 
+    /// A format for scripts was asked for (`--output json` or `--output yaml`): commands print the
+    /// service's typed answer with [`Output::json`] instead of a table.
     pub fn is_json(&self) -> bool {
-        self.format == Format::Json
+        matches!(self.format, Format::Json | Format::Yaml)
     }
 
-    /// Prints `value` as one pretty-printed JSON document.
+    /// Prints `value` as one document: pretty-printed JSON, or YAML with `--output yaml`.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
-        let text = serde_json::to_string_pretty(value)
-            .map_err(|e| CliError::Unexpected(format!("cannot print the answer as JSON: {e}")))?;
+        let text = if self.format == Format::Yaml {
+            serde_norway::to_string(value)
+                .map(|t| t.trim_end().to_string())
+                .map_err(|e| CliError::Unexpected(format!("cannot print the answer as YAML: {e}")))?
+        } else {
+            serde_json::to_string_pretty(value)
+                .map_err(|e| CliError::Unexpected(format!("cannot print the answer as JSON: {e}")))?
+        };
         self.text(&text)
+    }
+
+    /// Prints a JSON answer in the chosen format; as a table, `items` (a dotted path, `""` for the
+    /// answer itself) names the list to show when the operation declares one.
+    pub fn answer(&self, value: &serde_json::Value, items: Option<&str>) -> Result<(), CliError> {
+        if self.is_json() {
+            return self.json(value);
+        }
+        self.text(&crate::table::render(value, items, crate::table::terminal_width()))
     }
 
     /// Prints `text` and a line break on stdout.

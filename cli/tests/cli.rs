@@ -408,7 +408,7 @@ fn usage_errors_exit_2() {
         &["build", "history", UNKNOWN_JOB, "--days", "31"],
         &["build", "stop", UNKNOWN_JOB, "last"],
         &["build", "logs", "2cc26382-b2cb-4234-8eb0-b37d362f4d4c", "3"],
-        &["--output", "yaml", "build", "status", UNKNOWN_JOB],
+        &["--output", "xml", "build", "status", UNKNOWN_JOB],
         &["build", "explode"],
     ] {
         let out = run(env.cli().args(args)).expect(USAGE);
@@ -417,7 +417,7 @@ fn usage_errors_exit_2() {
     }
     // --help is not an error.
     let help = run(env.cli().arg("--help")).expect(0).stdout;
-    assert!(help.contains("Exit status:") && help.contains("3  the build failed"), "{help}");
+    assert!(help.contains("Exit status:") && help.contains("3  the build, pipeline run or check failed"), "{help}");
 }
 
 // --- credentials ---------------------------------------------------------------------------------------
