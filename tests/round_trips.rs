@@ -10,7 +10,11 @@
 //!   typed decode error, never a panic;
 //! - an error example (and every documented error status): a service error with that status and
 //!   code;
-//! - a download: the bytes arrive unchanged.
+//! - a download: the bytes arrive unchanged;
+//! - retries: on 503 and 429 an idempotent operation is sent up to the policy's attempts, any
+//!   other once — and every operation that starts or creates something (`Run…`, `Create…`,
+//!   `Execute…`, `Retry…`) is of the second kind, every read (`List…`, `Show…`, even as POST) of the
+//!   first.
 //!
 //! `cargo test --test round_trips -- --list` names them all.
 
@@ -47,7 +51,15 @@ enum Role {
     Error(ExampleRef, u16),
     /// A download.
     Download,
+    /// Answered 503 (and then 429) every time: resent up to the policy's attempts when the
+    /// operation is idempotent, sent once when it starts or creates something.
+    Retry,
 }
+
+/// Operations that start or create something: never resent once they may have reached the server.
+const STARTS: &[&str] = &["Create", "Run", "Execute", "Retry", "Start", "Copy", "Upload"];
+/// Reads, whatever their method (POST for reads is common in Pipeline): retried.
+const READS: &[&str] = &["List", "Show", "Get", "Query", "Download", "Check"];
 
 /// Removes `null`, empty-object and empty-array members: for an optional field, the vendor's
 /// `null`, `{}` or `[]` and its absence mean the same to a client (answer-only arrays re-encode as
@@ -200,13 +212,52 @@ fn run<C: Send + Sync + 'static>(
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failed::from(e.to_string()))?;
     rt.block_on(async {
         let server = MockServer::start().await;
+        let policy = match role {
+            Role::Retry => codearts::retry::RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: std::time::Duration::from_millis(1),
+                max_backoff: std::time::Duration::from_millis(1),
+                total_budget: std::time::Duration::from_secs(30),
+            },
+            _ => codearts::retry::RetryPolicy::none(),
+        };
         let config = codearts::Config::builder()
             .endpoint(service.endpoint, &server.base)
-            .retry(codearts::retry::RetryPolicy::none())
+            .retry(policy)
+            .sleep(Arc::new(support::RecordingSleep::default()))
             .build()
             .map_err(|e| Failed::from(e.to_string()))?;
         let client = (service.client)(&config);
         match role {
+            Role::Retry => {
+                let id = callable.operation.id;
+                let starts = STARTS.iter().any(|p| id.starts_with(p));
+                let reads = READS.iter().any(|p| id.starts_with(p));
+                if starts && callable.operation.idempotent {
+                    return Err(format!("{id} starts or creates something but is marked idempotent").into());
+                }
+                if reads && !callable.operation.idempotent {
+                    return Err(format!("{id} reads but is not retried (x-codearts-idempotent: true?)").into());
+                }
+                let expected = if callable.operation.idempotent { 3 } else { 1 };
+                let body = ex_request_body(case)?;
+                for (status, code) in [(503, "APIGW.0308"), (429, "APIGW.0308")] {
+                    server.respond_json(status, &json!({"error_code": code, "error_msg": "busy"}));
+                    let answer = (callable.call)(&client, &case.input(body.clone())).await;
+                    let sent = server.take_requests().len();
+                    match answer {
+                        Err(e) if e.status() == Some(status) && e.attempts() as usize == sent && sent == expected => {}
+                        other => {
+                            return Err(format!(
+                                "{status}: sent {sent} time(s), expected {expected} (idempotent: {}): {other:?}",
+                                callable.operation.idempotent
+                            )
+                            .into());
+                        }
+                    }
+                }
+                Ok(())
+            }
             Role::Request(example) => {
                 let body = case.body(example.as_ref())?;
                 server.respond_json(200, &json!({}));
@@ -364,6 +415,7 @@ fn trials<C: Send + Sync + 'static>(service: &'static ServiceUnderTest<C>, out: 
             if !roles.iter().any(|(_, r)| matches!(r, Role::Request(_) | Role::Download)) {
                 roles.push(("request".into(), Role::Request(None)));
             }
+            roles.push(("retry".into(), Role::Retry));
             seen_operations.insert(id.to_string(), ());
             for (name, role) in roles {
                 let case = case.clone();
