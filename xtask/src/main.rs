@@ -2,9 +2,11 @@
 //! `cargo xtask regen` — rewrites the reviewable snapshot of the generated API in `generated/`.
 
 use codearts_codegen::{self as codegen, errata};
+mod drift;
 mod lint;
 mod pagination;
 mod schema;
+mod surface;
 
 use anyhow::{Context, Result, bail};
 use errata::{Erratum, Kind, Location};
@@ -18,6 +20,7 @@ fn main() -> std::process::ExitCode {
         Some("validate") => validate(),
         Some("regen") => regen(),
         Some("test") => test_all(),
+        Some("drift") => drift_cmd(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <validate|regen|test>");
             return std::process::ExitCode::from(2);
@@ -30,6 +33,22 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn drift_cmd(args: &[String]) -> Result<()> {
+    let root = root();
+    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
+    if args.iter().any(|a| a == "--stale") {
+        for service in codegen::SERVICES {
+            let sources = drift::Sources::load(&root, service.spec)?;
+            let d = drift::drift(&sources);
+            for line in drift::stale_errata(&sources, &d) {
+                println!("{line}");
+            }
+            println!("{}: {} of {} checked", sources.name, drift::checked_count(&sources), sources.errata.len());
+        }
+    }
+    drift::run(&root, verbose)
 }
 
 fn root() -> PathBuf {

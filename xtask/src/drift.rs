@@ -1,0 +1,659 @@
+//! `cargo xtask drift`: each spec against the vendor's API Explorer definitions pinned in
+//! `spec/vendor/PINS.yaml`. Every difference is either decided by an entry of
+//! `spec/errata/<service>.sources.yaml` (matched by operation, pointer and kind) or reported as
+//! unreconciled, which fails the command. `cargo xtask validate` checks the other direction: every
+//! sources erratum still describes what the pinned definitions say ([`stale_errata`]).
+//!
+//! The comparison leaves out, by the specs' conventions (spec/README.md, "Drift"): descriptions,
+//! examples, error responses, response fields' required flags (every response field is optional),
+//! whether values are a closed `enum` (the explorer never says: it lists values in descriptions),
+//! and integer widths the explorer does not state.
+
+use crate::surface::{self, Change, Compare, Difference, Item, Surface};
+use anyhow::{Context, Result, bail};
+use codearts_codegen::errata::{self, Decision, Erratum, Kind, Location};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How drift compares the spec (old) with the explorer (new).
+pub const COMPARE: Compare =
+    Compare { names: false, strict_widths: false, response_required: false, closedness: false };
+
+/// One entry of `spec/errata/<service>.sources.yaml`: where the sources of a spec disagree and which
+/// one the spec follows. `sources.explorer` is what the API Explorer definition says there; the
+/// leading facets of that text are machine-checked (see [`Claim`]), the rest is the reader's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesErratum {
+    pub id: String,
+    pub operation: String,
+    pub kind: ErratumKind,
+    pub pointer: String,
+    pub sources: BTreeMap<String, Value>,
+    pub decision: SourceDecision,
+    pub why: String,
+    /// Further places the same disagreement and decision apply to, as `Operation /pointer` (one
+    /// schema the spec reuses, one table printed for several operations).
+    #[serde(default)]
+    pub also: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErratumKind {
+    /// The operation itself (present, deprecated, its success status at `/responses`).
+    Operation,
+    /// Its method and path.
+    Path,
+    /// A request or response media type (`/request`, `/response`).
+    ContentType,
+    /// Anything about one parameter (presence, type, format, limits).
+    Parameter,
+    /// A body field's presence.
+    Field,
+    /// A required flag.
+    Required,
+    /// A type.
+    Type,
+    /// Enumerated values.
+    Enum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceDecision {
+    FollowExplorer,
+    FollowSdk,
+    FollowPage,
+    FollowTable,
+    AcceptBoth,
+}
+
+impl SourceDecision {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceDecision::FollowExplorer => "follow-explorer",
+            SourceDecision::FollowSdk => "follow-sdk",
+            SourceDecision::FollowPage => "follow-page",
+            SourceDecision::FollowTable => "follow-table",
+            SourceDecision::AcceptBoth => "accept-both",
+        }
+    }
+}
+
+impl SourcesErratum {
+    fn explorer_text(&self) -> Option<String> {
+        self.sources.get("explorer").map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+
+    /// Where the entry applies: its operation and pointer, then each of `also`.
+    pub fn places(&self) -> Vec<(String, String)> {
+        let mut out = vec![(self.operation.clone(), self.pointer.clone())];
+        for place in &self.also {
+            let (op, ptr) = place.split_once(' ').unwrap_or((place.as_str(), "/"));
+            out.push((op.trim().to_string(), ptr.trim().to_string()));
+        }
+        out
+    }
+
+    fn applies(&self, d: &Difference) -> bool {
+        kind_fits(self.kind, d) && self.places().iter().any(|(op, ptr)| *op == d.op && *ptr == d.pointer)
+    }
+
+    /// Whether this entry decides `d` (a difference from the spec to the explorer). An entry whose
+    /// decision is to follow the explorer decides nothing: where it applies the two must agree.
+    pub fn decides(&self, d: &Difference) -> bool {
+        self.decision != SourceDecision::FollowExplorer && self.applies(d)
+    }
+}
+
+/// The erratum kinds that can decide a difference.
+fn kind_fits(kind: ErratumKind, d: &Difference) -> bool {
+    use ErratumKind as K;
+    match d.change {
+        Change::OperationAdded
+        | Change::OperationRemoved
+        | Change::Deprecated
+        | Change::Undeprecated
+        | Change::Status => kind == K::Operation,
+        Change::Moved => matches!(kind, K::Path | K::Operation),
+        Change::Media => kind == K::ContentType,
+        Change::Added | Change::Removed => {
+            if d.in_parameters() {
+                kind == K::Parameter
+            } else {
+                matches!(kind, K::Field | K::Required)
+            }
+        }
+        Change::MadeRequired | Change::MadeOptional => {
+            kind == K::Required || (d.in_parameters() && kind == K::Parameter)
+        }
+        Change::Retyped | Change::Renamed => {
+            matches!(kind, K::Type | K::Field) || (d.in_parameters() && kind == K::Parameter)
+        }
+        Change::EnumOpened | Change::EnumClosed | Change::ValuesAdded | Change::ValuesRemoved => {
+            kind == K::Enum || (d.in_parameters() && kind == K::Parameter)
+        }
+    }
+}
+
+/// One machine-checkable statement of a `sources.explorer` text. The text is read up to its first
+/// parenthesis or semicolon, split at commas; facets it does not recognise are prose.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    Present,
+    Absent,
+    Required,
+    Optional,
+    /// A JSON type (`integer(int32)` when the text says `integer (int32)`).
+    Type(String),
+    Media(String),
+    /// `METHOD /path`.
+    Line(String, String),
+    Pattern(String),
+    Minimum(f64),
+    Maximum(f64),
+    MinLength(u64),
+    MaxLength(u64),
+    /// The values an `enum` entry lists.
+    Values(BTreeSet<String>),
+    /// An `enum` entry's bare type: the definition lists no values.
+    NoValues,
+    /// `no limits`: no pattern, range or length.
+    NoLimits,
+    /// The success status (at `/responses`).
+    Status(String),
+    /// `required, listed as startOffset`: the definition's required list names a property it does
+    /// not define (under this name).
+    RequiredAs(String),
+}
+
+const TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object"];
+
+pub fn claims(kind: ErratumKind, pointer: &str, text: &str) -> Vec<Claim> {
+    let text = text.trim();
+    if pointer == "/responses" && text.len() == 3 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return vec![Claim::Status(text.to_string())];
+    }
+    if kind == ErratumKind::ContentType {
+        let media = text.split(" (").next().unwrap_or_default().trim();
+        return if media.contains('/') { vec![Claim::Media(media.to_string())] } else { Vec::new() };
+    }
+    if let Some(width) = ["int32", "int64"].iter().find(|w| text.starts_with(&format!("integer ({w})"))) {
+        return vec![Claim::Type(format!("integer({width})"))];
+    }
+    let head = text.split([';', '(']).next().unwrap_or_default().trim();
+    if let Some((method, path)) = head.split_once(' ')
+        && matches!(method, "GET" | "POST" | "PUT" | "DELETE" | "PATCH")
+        && path.starts_with('/')
+    {
+        return vec![Claim::Line(method.to_string(), path.trim().to_string())];
+    }
+    if kind == ErratumKind::Enum {
+        // An enum entry's explorer text is the values it lists, or a bare type: it lists none.
+        if TYPES.contains(&head) {
+            return vec![Claim::NoValues];
+        }
+        let values: BTreeSet<String> =
+            head.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        if !head.starts_with("pattern")
+            && !values.is_empty()
+            && values.iter().all(|v| !v.contains(' ') && v != "absent" && v != "present")
+        {
+            return vec![Claim::Values(values)];
+        }
+    }
+    let mut out = Vec::new();
+    for facet in head.split(", ").map(str::trim) {
+        let (word, arg) = facet.split_once(' ').map_or((facet, ""), |(w, a)| (w, a.trim()));
+        if let Some(name) = facet.strip_prefix("listed as ") {
+            if let Some(Claim::Required) = out.last() {
+                out.pop();
+                out.push(Claim::RequiredAs(name.trim().to_string()));
+            }
+            continue;
+        }
+        let claim = match (word, arg) {
+            ("present", "") => Claim::Present,
+            ("absent", "") => Claim::Absent,
+            ("required", "") => Claim::Required,
+            ("optional", "") => Claim::Optional,
+            ("untyped", "") => Claim::Type("any".into()),
+            ("no", "limits") => Claim::NoLimits,
+            // A parameter entry naming the parameter: the definition has it under that name.
+            (name, "") if kind == ErratumKind::Parameter && pointer.rsplit('/').next() == Some(name) => Claim::Present,
+            (t, "") if TYPES.contains(&t) => Claim::Type(t.to_string()),
+            ("pattern", p) if !p.is_empty() => Claim::Pattern(p.to_string()),
+            (p, "") if p.starts_with('^') => Claim::Pattern(p.to_string()),
+            ("minimum", n) => match n.parse() {
+                Ok(n) => Claim::Minimum(n),
+                Err(_) => continue,
+            },
+            ("maximum", n) => match n.parse() {
+                Ok(n) => Claim::Maximum(n),
+                Err(_) => continue,
+            },
+            ("minLength", n) => match n.parse() {
+                Ok(n) => Claim::MinLength(n),
+                Err(_) => continue,
+            },
+            ("maxLength", n) => match n.parse() {
+                Ok(n) => Claim::MaxLength(n),
+                Err(_) => continue,
+            },
+            (m, "") if m.contains('/') && !m.starts_with('/') => Claim::Media(m.to_string()),
+            _ => continue,
+        };
+        out.push(claim);
+    }
+    out
+}
+
+/// What `surface` says that `claim` gets wrong at `pointer` of `op`, if anything.
+pub fn check_claim(surface: &Surface, op: &str, pointer: &str, claim: &Claim) -> Option<String> {
+    let Some(o) = surface.ops.get(op) else {
+        return (*claim != Claim::Absent).then(|| format!("{op} is not defined"));
+    };
+    let item = o.items.get(pointer);
+    let ok = |cond: bool, actual: String| (!cond).then_some(actual);
+    let described = |i: Option<&Item>| i.map_or("absent".to_string(), surface::describe);
+    match claim {
+        Claim::Present | Claim::Absent => {
+            let present = match pointer {
+                "/" => true,
+                "/responses" => !o.status.is_empty(),
+                _ => item.is_some(),
+            };
+            ok(present == (*claim == Claim::Present), if present { "present".into() } else { "absent".into() })
+        }
+        Claim::Required => {
+            ok(item.is_some_and(|i| i.required) || o.dangling_required.contains(pointer), described(item))
+        }
+        Claim::Optional => ok(item.is_some_and(|i| !i.required), described(item)),
+        Claim::RequiredAs(name) => {
+            let sibling = format!("{}/{}", pointer.rsplit_once('/').map_or("", |(parent, _)| parent), name);
+            ok(
+                o.dangling_required.contains(&sibling) || o.items.get(&sibling).is_some_and(|i| i.required),
+                format!("{sibling}: {}", described(o.items.get(&sibling))),
+            )
+        }
+        Claim::NoLimits => ok(
+            item.is_some_and(|i| {
+                i.pattern.is_none()
+                    && i.minimum.is_none()
+                    && i.maximum.is_none()
+                    && i.min_length.is_none()
+                    && i.max_length.is_none()
+            }),
+            described(item),
+        ),
+        Claim::Status(s) => ok(o.status == *s, o.status.clone()),
+        Claim::NoValues => ok(item.is_some_and(|i| i.values.is_none()), described(item)),
+        Claim::Type(t) => ok(
+            item.is_some_and(|i| {
+                i.ty == *t
+                    || i.base_ty() == t
+                    || (t == "object" && matches!(i.ty.as_str(), "map" | "any"))
+                    || (t == "string" && i.ty == "binary")
+            }),
+            item.map_or("absent".into(), |i| i.ty.clone()),
+        ),
+        Claim::Media(m) => {
+            let actual = match pointer {
+                "/request" => o.request_media.clone(),
+                _ => o.response_media.clone(),
+            };
+            ok(actual.as_deref() == Some(m.as_str()), actual.unwrap_or_else(|| "no body".into()))
+        }
+        Claim::Line(method, path) => ok(o.method == *method && o.path == *path, surface::line(o)),
+        Claim::Pattern(p) => ok(
+            item.is_some_and(|i| i.pattern.as_deref() == Some(p.as_str())),
+            format!("pattern {:?}", item.and_then(|i| i.pattern.clone())),
+        ),
+        Claim::Minimum(n) => {
+            ok(item.is_some_and(|i| i.minimum == Some(*n)), format!("minimum {:?}", item.and_then(|i| i.minimum)))
+        }
+        Claim::Maximum(n) => {
+            ok(item.is_some_and(|i| i.maximum == Some(*n)), format!("maximum {:?}", item.and_then(|i| i.maximum)))
+        }
+        Claim::MinLength(n) => ok(
+            item.is_some_and(|i| i.min_length == Some(*n)),
+            format!("minLength {:?}", item.and_then(|i| i.min_length)),
+        ),
+        Claim::MaxLength(n) => ok(
+            item.is_some_and(|i| i.max_length == Some(*n)),
+            format!("maxLength {:?}", item.and_then(|i| i.max_length)),
+        ),
+        Claim::Values(v) => {
+            let actual = item.and_then(|i| i.values.clone());
+            ok(
+                actual.as_ref() == Some(v),
+                actual.map_or("no values".into(), |a| a.into_iter().collect::<Vec<_>>().join(", ")),
+            )
+        }
+    }
+}
+
+/// One service's sources: its spec, pinned explorer folder and sources errata.
+pub struct Sources {
+    pub name: String,
+    pub spec: Surface,
+    pub explorer: Surface,
+    pub errata: Vec<SourcesErratum>,
+    /// The example errata (`spec/errata/<service>.yaml`): an example that contradicts its table
+    /// and made the spec accept both forms decides the difference to a definition that has one.
+    pub example_errata: Vec<Erratum>,
+    pub pin: Option<Pin>,
+}
+
+impl Sources {
+    pub fn load(root: &Path, spec_rel: &str) -> Result<Sources> {
+        let name = Path::new(spec_rel).file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let spec = errata::load_yaml(&root.join(spec_rel)).map_err(anyhow::Error::msg)?;
+        let explorer = explorer_surface(&root.join("spec/vendor/explorer").join(&name))?;
+        let errata = load_errata(&root.join("spec/errata").join(format!("{name}.sources.yaml")))?;
+        let example_errata =
+            errata::load_errata(&root.join("spec/errata").join(format!("{name}.yaml"))).map_err(anyhow::Error::msg)?;
+        let pin = pins(root)?.remove(&name);
+        Ok(Sources { name, spec: surface::of_openapi(&spec), explorer, errata, example_errata, pin })
+    }
+}
+
+pub fn load_errata(path: &Path) -> Result<Vec<SourcesErratum>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let list: Option<Vec<SourcesErratum>> =
+        serde_norway::from_str(&text).with_context(|| path.display().to_string())?;
+    Ok(list.unwrap_or_default())
+}
+
+/// The surface of every definition in one vendored folder.
+pub fn explorer_surface(dir: &Path) -> Result<Surface> {
+    let mut out = Surface::default();
+    for file in json_files(dir)? {
+        let text = std::fs::read_to_string(&file).with_context(|| file.display().to_string())?;
+        let doc: Value = serde_json::from_str(&text).with_context(|| file.display().to_string())?;
+        let (name, op) = surface::of_explorer(&doc)
+            .with_context(|| format!("{}: not one operation's definition", file.display()))?;
+        out.ops.insert(name, op);
+    }
+    Ok(out)
+}
+
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| dir.display().to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The result of comparing one service.
+pub struct Drift {
+    pub differences: Vec<(Difference, Option<String>)>,
+}
+
+impl Drift {
+    pub fn unreconciled(&self) -> impl Iterator<Item = &Difference> {
+        self.differences.iter().filter(|(_, e)| e.is_none()).map(|(d, _)| d)
+    }
+}
+
+pub fn drift(sources: &Sources) -> Drift {
+    let differences =
+        surface::diff(&sources.spec, &sources.explorer, COMPARE)
+            .into_iter()
+            .map(|d| {
+                let by =
+                    sources.errata.iter().find(|e| e.decides(&d)).map(|e| e.id.clone()).or_else(|| {
+                        sources.example_errata.iter().find(|e| example_decides(e, &d)).map(|e| e.id.clone())
+                    });
+                (d, by)
+            })
+            .collect();
+    Drift { differences }
+}
+
+/// Whether an example erratum decides `d`: the spec accepts the example's form beside the table's
+/// (a shape it accepts both ways, a field only the example shows), so it differs from a definition
+/// that knows one form. Example pointers index arrays; surface pointers say `/0` for every item.
+fn example_decides(e: &Erratum, d: &Difference) -> bool {
+    if e.operation != d.op || e.decision == Decision::FollowTable {
+        return false;
+    }
+    let body = match e.location {
+        Location::Request => "/request",
+        Location::Response => "/response",
+        Location::RequestLine => return false,
+    };
+    let base = format!("{body}{}", generic_pointer(e.pointer.as_deref().unwrap_or("")));
+    let name =
+        |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(|n| format!("{base}/{}", errata::pointer_token(n)));
+    match e.kind {
+        Kind::Shape => d.change == Change::Retyped && d.pointer == base,
+        Kind::ExtraField => {
+            matches!(d.change, Change::Removed | Change::Added) && Some(&d.pointer) == name(&e.example).as_ref()
+        }
+        Kind::FieldName => {
+            matches!(d.change, Change::Removed | Change::Added)
+                && (Some(&d.pointer) == name(&e.example).as_ref() || Some(&d.pointer) == name(&e.table).as_ref())
+        }
+        _ => false,
+    }
+}
+
+/// `/items/3/name` → `/items/0/name`.
+fn generic_pointer(p: &str) -> String {
+    p.split('/')
+        .map(|t| if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) { "0" } else { t })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Sources errata that no longer describe a real difference, one line each:
+/// - the operation is in neither the spec nor the explorer;
+/// - a checked facet of `sources.explorer` is not what the pinned definition says (at any of the
+///   entry's places);
+/// - the decision is to follow the explorer, yet the spec differs from it there.
+///
+/// What the other sources say (the SDK facts, the pages, the 2023 tables) is the reader's to check:
+/// the explorer is the source that moves with `drift --update`.
+pub fn stale_errata(sources: &Sources, drift: &Drift) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut ids = BTreeSet::new();
+    for e in &sources.errata {
+        if !ids.insert(&e.id) {
+            out.push(format!("sources erratum {}: duplicate id", e.id));
+        }
+        let Some(text) = e.explorer_text() else {
+            out.push(format!("sources erratum {}: no `sources.explorer` (what the explorer definition says)", e.id));
+            continue;
+        };
+        let claims = claims(e.kind, &e.pointer, &text);
+        for (op, ptr) in e.places() {
+            if !sources.spec.ops.contains_key(&op) && !sources.explorer.ops.contains_key(&op) {
+                out.push(format!(
+                    "sources erratum {}: {op} is neither in the spec nor in the explorer definitions",
+                    e.id
+                ));
+                continue;
+            }
+            let wrong: Vec<String> = claims
+                .iter()
+                .filter_map(|c| {
+                    check_claim(&sources.explorer, &op, &ptr, c).map(|actual| format!("{c:?} (it says {actual})"))
+                })
+                .collect();
+            if !wrong.is_empty() {
+                out.push(format!(
+                    "sources erratum {}: the pinned explorer definition does not say {text:?} at {op} {ptr}: {}",
+                    e.id,
+                    wrong.join("; ")
+                ));
+                continue;
+            }
+            let departs: Vec<&Difference> = drift
+                .differences
+                .iter()
+                .map(|(d, _)| d)
+                .filter(|d| d.op == op && d.pointer == ptr && kind_fits(e.kind, d))
+                .collect();
+            if e.decision == SourceDecision::FollowExplorer
+                && let Some(d) = departs.first()
+            {
+                out.push(format!(
+                    "sources erratum {}: decided follow-explorer, but the spec differs from the explorer: {}",
+                    e.id,
+                    describe(d)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// How many entries have at least one machine-checked facet.
+pub fn checked_count(sources: &Sources) -> usize {
+    sources
+        .errata
+        .iter()
+        .filter(|e| e.explorer_text().is_some_and(|t| !claims(e.kind, &e.pointer, &t).is_empty()))
+        .count()
+}
+
+/// A difference in words, from the spec (before) to the explorer (after).
+pub fn describe(d: &Difference) -> String {
+    let what = match d.change {
+        Change::OperationAdded => format!("operation only in the explorer ({})", d.after),
+        Change::OperationRemoved => format!("operation only in the spec ({})", d.before),
+        Change::Deprecated => "deprecated in the explorer, not in the spec".into(),
+        Change::Undeprecated => "deprecated in the spec, not in the explorer".into(),
+        Change::Moved => format!("the spec says {}, the explorer {}", d.before, d.after),
+        Change::Status => format!("success status: the spec {}, the explorer {}", d.before, d.after),
+        Change::Media => format!("media type: the spec {}, the explorer {}", d.before, d.after),
+        Change::Added => format!("only in the explorer ({})", d.after),
+        Change::Removed => format!("only in the spec ({})", d.before),
+        Change::MadeRequired => "required in the explorer, optional in the spec".into(),
+        Change::MadeOptional => "required in the spec, optional in the explorer".into(),
+        Change::Retyped => format!("type: the spec {}, the explorer {}", d.before, d.after),
+        Change::Renamed => format!("schema: the spec {}, the explorer {}", d.before, d.after),
+        Change::EnumOpened | Change::EnumClosed => "enumeration: closed on one side only".into(),
+        Change::ValuesAdded => {
+            format!("values the explorer lists and the spec does not: {} (spec: {})", d.after, d.before)
+        }
+        Change::ValuesRemoved => {
+            format!("values the spec lists and the explorer does not: {} (explorer: {})", d.after, d.before)
+        }
+    };
+    format!("{} {}: {what}", d.op, d.pointer)
+}
+
+/// The erratum kind a difference would be recorded under (for the report's hints and counts).
+pub fn kind_name(d: &Difference) -> &'static str {
+    match d.change {
+        Change::OperationAdded
+        | Change::OperationRemoved
+        | Change::Deprecated
+        | Change::Undeprecated
+        | Change::Status => "operation",
+        Change::Moved => "path",
+        Change::Media => "content-type",
+        Change::Added | Change::Removed if d.in_parameters() => "parameter",
+        Change::Added | Change::Removed => "field",
+        Change::MadeRequired | Change::MadeOptional => "required",
+        Change::Retyped | Change::Renamed => "type",
+        _ => "enum",
+    }
+}
+
+/// A pinned crate of API Explorer definitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    pub krate: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// The `explorer:` pins of `spec/vendor/PINS.yaml`, by service.
+pub fn pins(root: &Path) -> Result<BTreeMap<String, Pin>> {
+    let path = root.join("spec/vendor/PINS.yaml");
+    let doc = errata::load_yaml(&path).map_err(anyhow::Error::msg)?;
+    let mut out = BTreeMap::new();
+    for (service, pin) in doc.get("explorer").and_then(Value::as_object).into_iter().flatten() {
+        let field = |k: &str| pin.get(k).and_then(Value::as_str).map(str::to_string).unwrap_or_default();
+        out.insert(service.clone(), Pin { krate: field("crate"), version: field("version"), sha256: field("sha256") });
+    }
+    Ok(out)
+}
+
+/// `cargo xtask drift [--verbose]`: every service against its pinned definitions.
+pub fn run(root: &Path, verbose: bool) -> Result<()> {
+    let mut unreconciled = 0;
+    let mut out = String::new();
+    for service in codearts_codegen::SERVICES {
+        let sources = Sources::load(root, service.spec)?;
+        let drift = drift(&sources);
+        out += &report(&sources, &drift, verbose);
+        unreconciled += drift.unreconciled().count();
+    }
+    print!("{out}");
+    if unreconciled > 0 {
+        bail!(
+            "{unreconciled} unreconciled difference(s) between the specs and the pinned explorer definitions: change the \
+             spec, or record the decision in spec/errata/<service>.sources.yaml (operation, pointer, kind, sources, \
+             decision, why)"
+        );
+    }
+    println!("drift: every difference is decided by a sources erratum");
+    Ok(())
+}
+
+pub fn report(sources: &Sources, drift: &Drift, verbose: bool) -> String {
+    let mut out = String::new();
+    let pin = sources.pin.as_ref().map_or("(no pin)".to_string(), |p| format!("{} {}", p.krate, p.version));
+    let _ = writeln!(out, "{} against {pin}", sources.name);
+    let total = drift.differences.len();
+    let open: Vec<&Difference> = drift.unreconciled().collect();
+    let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (d, by) in &drift.differences {
+        let k = kinds.entry(kind_name(d)).or_default();
+        k.0 += 1;
+        if by.is_none() {
+            k.1 += 1;
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {} operations in the spec, {} explorer definitions; {total} differences, {} decided by errata, {} unreconciled",
+        sources.spec.ops.len(),
+        sources.explorer.ops.len(),
+        total - open.len(),
+        open.len()
+    );
+    if !kinds.is_empty() {
+        let by_kind: Vec<String> = kinds.iter().map(|(k, (n, u))| format!("{k} {n} ({u} open)")).collect();
+        let _ = writeln!(out, "  by kind: {}", by_kind.join(", "));
+    }
+    for (d, by) in &drift.differences {
+        match by {
+            None => {
+                let _ = writeln!(out, "  UNRECONCILED [{}] {}", kind_name(d), describe(d));
+            }
+            Some(id) if verbose => {
+                let _ = writeln!(out, "  decided by {id}: {}", describe(d));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
