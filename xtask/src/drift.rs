@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// How drift compares the spec (old) with the explorer (new).
 pub const COMPARE: Compare =
-    Compare { names: false, strict_widths: false, response_required: false, closedness: false };
+    Compare { names: false, strict_widths: false, response_required: false, closedness: false, statuses_within: true };
 
 /// One entry of `spec/errata/<service>.sources.yaml`: where the sources of a spec disagree and which
 /// one the spec follows. `sources.explorer` is what the API Explorer definition says there; the
@@ -267,7 +267,7 @@ pub fn check_claim(surface: &Surface, op: &str, pointer: &str, claim: &Claim) ->
         Claim::Present | Claim::Absent => {
             let present = match pointer {
                 "/" => true,
-                "/responses" => !o.status.is_empty(),
+                "/responses" => !o.statuses.is_empty(),
                 _ => item.is_some(),
             };
             ok(present == (*claim == Claim::Present), if present { "present".into() } else { "absent".into() })
@@ -293,7 +293,7 @@ pub fn check_claim(surface: &Surface, op: &str, pointer: &str, claim: &Claim) ->
             }),
             described(item),
         ),
-        Claim::Status(s) => ok(o.status == *s, o.status.clone()),
+        Claim::Status(s) => ok(o.statuses.contains(s), o.statuses.iter().cloned().collect::<Vec<_>>().join(", ")),
         Claim::NoValues => ok(item.is_some_and(|i| i.values.is_none()), described(item)),
         Claim::Type(t) => ok(
             item.is_some_and(|i| {
@@ -656,4 +656,200 @@ pub fn report(sources: &Sources, drift: &Drift, verbose: bool) -> String {
         }
     }
     out
+}
+
+/// A crate of definitions as fetched: its version, the sha256 of its `.crate` file and where cargo
+/// unpacked it.
+pub struct Fetched {
+    pub version: String,
+    pub sha256: String,
+    pub dir: PathBuf,
+}
+
+/// `cargo xtask drift --update`: moves every explorer pin to the newest version on crates.io and
+/// rewrites its vendored folder and `spec/vendor/PINS.yaml`. The crates are fetched by cargo itself
+/// (a scratch package depending on each at `*`), so the registry, its checksums and any mirror or
+/// proxy configuration are cargo's.
+pub fn update(root: &Path) -> Result<()> {
+    let pins = pins(root)?;
+    let crates: Vec<&str> = pins.values().map(|p| p.krate.as_str()).collect();
+    let scratch = tempfile::tempdir()?;
+    let fetched = fetch_newest(scratch.path(), &crates)?;
+    for (service, pin) in &pins {
+        let f = fetched.get(&pin.krate).with_context(|| format!("cargo did not resolve {}", pin.krate))?;
+        if f.version == pin.version && f.sha256 != pin.sha256 {
+            bail!(
+                "{} {}: crates.io's checksum {} is not the pinned {}; the pin or the registry is wrong",
+                pin.krate,
+                f.version,
+                f.sha256,
+                pin.sha256
+            );
+        }
+        let summary = apply_update(
+            root,
+            service,
+            &Pin { krate: pin.krate.clone(), version: f.version.clone(), sha256: f.sha256.clone() },
+            &f.dir,
+        )?;
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+/// Runs cargo in `scratch` to resolve and unpack the newest version of each crate.
+fn fetch_newest(scratch: &Path, crates: &[&str]) -> Result<BTreeMap<String, Fetched>> {
+    let mut manifest = String::from(
+        "[package]\nname = \"codearts-drift-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [lib]\npath = \"lib.rs\"\n\n[workspace]\n\n[dependencies]\n",
+    );
+    for c in crates {
+        manifest += &format!("{c:?} = \"*\"\n");
+    }
+    std::fs::write(scratch.join("Cargo.toml"), manifest)?;
+    std::fs::write(scratch.join("lib.rs"), "")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = |args: &[&str]| -> Result<Vec<u8>> {
+        println!("==> cargo {} (in a scratch package)", args.join(" "));
+        let out = std::process::Command::new(&cargo)
+            .args(args)
+            .current_dir(scratch)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .with_context(|| format!("running cargo {}", args.join(" ")))?;
+        if !out.status.success() {
+            bail!("`cargo {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(out.stdout)
+    };
+    run(&["generate-lockfile"])?;
+    let metadata: Value = serde_json::from_slice(&run(&["metadata", "--format-version", "1"])?)?;
+    let lock = std::fs::read_to_string(scratch.join("Cargo.lock"))?;
+    let checksums = lock_checksums(&lock);
+    let mut out = BTreeMap::new();
+    for p in metadata.get("packages").and_then(Value::as_array).into_iter().flatten() {
+        let field = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = field("name");
+        if !crates.contains(&name.as_str()) {
+            continue;
+        }
+        let version = field("version");
+        let sha256 = checksums
+            .get(&(name.clone(), version.clone()))
+            .cloned()
+            .with_context(|| format!("{name} {version}: no checksum in Cargo.lock"))?;
+        let dir = Path::new(&field("manifest_path")).parent().map(Path::to_path_buf).unwrap_or_default();
+        out.insert(name, Fetched { version, sha256, dir });
+    }
+    Ok(out)
+}
+
+/// `(name, version) → checksum` of a Cargo.lock.
+fn lock_checksums(lock: &str) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let get = |key: &str| {
+            block.lines().find_map(|l| {
+                l.strip_prefix(key)
+                    .and_then(|r| r.trim().strip_prefix('='))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+            })
+        };
+        if let (Some(n), Some(v), Some(c)) = (get("name "), get("version "), get("checksum ")) {
+            out.insert((n, v), c);
+        }
+    }
+    out
+}
+
+/// Replaces the vendored definitions of `service` with the operation definitions found in
+/// `crate_dir` (every `.json` file under it that is one), stored as `<Operation>.json`,
+/// pretty-printed with sorted keys, and moves the pin. Returns one line saying what changed.
+pub fn apply_update(root: &Path, service: &str, pin: &Pin, crate_dir: &Path) -> Result<String> {
+    let mut new: BTreeMap<String, String> = BTreeMap::new();
+    let mut stack = vec![crate_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+                let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
+                if let Some((name, _)) = surface::of_explorer(&doc) {
+                    new.insert(name, canonical_json(&doc));
+                }
+            }
+        }
+    }
+    if new.is_empty() {
+        bail!("{} {}: no API Explorer definition in {}", pin.krate, pin.version, crate_dir.display());
+    }
+    let folder = root.join("spec/vendor/explorer").join(service);
+    std::fs::create_dir_all(&folder)?;
+    let mut old: BTreeMap<String, String> = BTreeMap::new();
+    for file in json_files(&folder)? {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        old.insert(stem, std::fs::read_to_string(&file)?);
+        std::fs::remove_file(&file)?;
+    }
+    for (name, text) in &new {
+        std::fs::write(folder.join(format!("{name}.json")), text)?;
+    }
+    let added = new.keys().filter(|k| !old.contains_key(*k)).count();
+    let removed = old.keys().filter(|k| !new.contains_key(*k)).count();
+    let changed = new.iter().filter(|(k, v)| old.get(*k).is_some_and(|o| o != *v)).count();
+    let before = pins(root)?.remove(service).map(|p| p.version).unwrap_or_else(|| "(unpinned)".into());
+    write_pin(root, service, pin)?;
+    Ok(format!(
+        "{service}: {} {before} → {} ({} definitions: {added} added, {removed} removed, {changed} changed)",
+        pin.krate,
+        pin.version,
+        new.len()
+    ))
+}
+
+/// Moves one pin in `spec/vendor/PINS.yaml`, keeping the file's comments and layout.
+fn write_pin(root: &Path, service: &str, pin: &Pin) -> Result<()> {
+    let path = root.join("spec/vendor/PINS.yaml");
+    let text = std::fs::read_to_string(&path)?;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == format!("  {service}:"))
+        .with_context(|| format!("{}: no explorer pin for {service}", path.display()))?;
+    let mut seen = 0;
+    for line in lines.iter_mut().skip(start + 1).take_while(|l| l.starts_with("    ")) {
+        for (key, value) in [("version", &pin.version), ("sha256", &pin.sha256), ("crate", &pin.krate)] {
+            if line.trim_start().starts_with(&format!("{key}:")) {
+                *line = format!("    {key}: {value}");
+                seen += 1;
+            }
+        }
+    }
+    if seen != 3 {
+        bail!("{}: the pin of {service} lacks crate, version or sha256", path.display());
+    }
+    std::fs::write(&path, lines.join("\n") + "\n")?;
+    Ok(())
+}
+
+/// The vendored form: keys sorted, one space of indentation, non-ASCII kept, a final newline (what
+/// Python's `json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False)` writes).
+pub fn canonical_json(doc: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b" "));
+    serde::Serialize::serialize(&sorted(doc), &mut ser).expect("a JSON value serializes");
+    String::from_utf8(buf).expect("serde_json writes UTF-8") + "\n"
 }

@@ -22,7 +22,9 @@ fn main() -> std::process::ExitCode {
         Some("test") => test_all(),
         Some("drift") => drift_cmd(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <validate|regen|test>");
+            eprintln!(
+                "usage: cargo xtask <validate|regen|drift [--update] [--verbose]|changes [BASE] [--markdown]|test>"
+            );
             return std::process::ExitCode::from(2);
         }
     };
@@ -35,18 +37,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// `cargo xtask drift [--update] [--verbose]`.
 fn drift_cmd(args: &[String]) -> Result<()> {
     let root = root();
-    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
-    if args.iter().any(|a| a == "--stale") {
-        for service in codegen::SERVICES {
-            let sources = drift::Sources::load(&root, service.spec)?;
-            let d = drift::drift(&sources);
-            for line in drift::stale_errata(&sources, &d) {
-                println!("{line}");
+    let mut verbose = false;
+    let mut update = false;
+    for a in args {
+        match a.as_str() {
+            "--verbose" | "-v" => verbose = true,
+            "--update" => update = true,
+            other => {
+                bail!("cargo xtask drift: unknown argument {other:?} (usage: cargo xtask drift [--update] [--verbose])")
             }
-            println!("{}: {} of {} checked", sources.name, drift::checked_count(&sources), sources.errata.len());
         }
+    }
+    if update {
+        drift::update(&root)?;
     }
     drift::run(&root, verbose)
 }
@@ -188,6 +194,13 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
     let errata = errata::load_errata(&errata_path).map_err(anyhow::Error::msg)?;
     let ex_stats = check_examples(&spec, &spec_dir, service, &errata, report)?;
 
+    // The sources errata still describe what the pinned API Explorer definitions say.
+    let sources = drift::Sources::load(root, service.spec)?;
+    let found = drift::drift(&sources);
+    for p in drift::stale_errata(&sources, &found) {
+        report.push(p);
+    }
+
     // 4. The snapshot is what the spec generates now.
     let snapshot = match &parsed {
         // progenitor panics on some invalid inputs (a `default` response with a body): report that
@@ -252,6 +265,16 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
     out += &row(
         "errata",
         format!("{} ({})", errata.len(), kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")),
+    );
+    out += &row(
+        "sources errata",
+        format!(
+            "{} ({} checked against the pinned explorer definitions; drift: {} differences, {} unreconciled)",
+            sources.errata.len(),
+            drift::checked_count(&sources),
+            found.differences.len(),
+            found.unreconciled().count()
+        ),
     );
     out += &row("repairs", ex_stats.repairs.to_string());
     out += &row("pagination", format!("{paginated} operation(s) declare x-codearts-pagination"));

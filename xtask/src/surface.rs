@@ -29,6 +29,8 @@ pub struct Op {
     pub deprecated: bool,
     /// The success status whose body is `/response` (200, else the first 2xx).
     pub status: String,
+    /// Every success (2xx) status the operation declares.
+    pub statuses: BTreeSet<String>,
     pub request_media: Option<String>,
     pub response_media: Option<String>,
     /// Parameters (`/parameters/<in>/<name>`), the bodies (`/request`, `/response`) and their fields.
@@ -277,6 +279,13 @@ fn is_transport_header(param: &Value) -> bool {
             .is_some_and(|n| TRANSPORT_HEADERS.contains(&n.to_ascii_lowercase().as_str()))
 }
 
+fn success_statuses(responses: Option<&Value>) -> BTreeSet<String> {
+    responses
+        .and_then(Value::as_object)
+        .map(|m| m.keys().filter(|k| k.starts_with('2')).cloned().collect())
+        .unwrap_or_default()
+}
+
 fn success_status(responses: &Value) -> Option<(&String, &Value)> {
     let map = responses.as_object()?;
     map.get_key_value("200").or_else(|| map.iter().filter(|(k, _)| k.starts_with('2')).min_by_key(|(k, _)| *k))
@@ -324,6 +333,7 @@ pub fn of_openapi(spec: &Value) -> Surface {
                     w.schema(m.get("schema").unwrap_or(&Value::Null), "/request", required, &mut op.items, 0);
                 }
             }
+            op.statuses = success_statuses(o.get("responses"));
             if let Some((status, r)) = o.get("responses").and_then(success_status) {
                 op.status = status.clone();
                 let (r, _) = w.resolve(r);
@@ -408,6 +418,7 @@ pub fn of_explorer(doc: &Value) -> Option<(String, Op)> {
         let w = Walker { doc: &schema, dialect: Dialect::Swagger, dangling: Default::default() };
         w.schema(&schema, "/request", true, &mut op.items, 0);
     }
+    op.statuses = success_statuses(o.get("responses"));
     if let Some((status, r)) = o.get("responses").and_then(success_status) {
         op.status = status.clone();
         if let Some(schema) = r.get("schema") {
@@ -429,7 +440,7 @@ pub enum Change {
     Undeprecated,
     /// Method or path (`before`/`after`: `GET /v1/…`).
     Moved,
-    /// The success status.
+    /// The success statuses.
     Status,
     /// The request or response media type (pointer `/request` or `/response`).
     Media,
@@ -481,6 +492,9 @@ pub struct Compare {
     /// Whether values are a Rust enum (`enum`) or documented strings (`x-codearts-values`); the
     /// explorer never says, so drift compares only the values.
     pub closedness: bool,
+    /// Success statuses: only those `new` declares and `old` does not (a spec that also accepts
+    /// another success status than the explorer's breaks no one).
+    pub statuses_within: bool,
 }
 
 /// Every difference from `old` to `new`. Under an item that was added, removed or retyped, nothing
@@ -511,8 +525,11 @@ pub fn diff(old: &Surface, new: &Surface, how: Compare) -> Vec<Difference> {
         if (o.method.as_str(), o.path.as_str()) != (n.method.as_str(), n.path.as_str()) {
             out.push(d(id, "/", Change::Moved, line(o), line(n)));
         }
-        if o.status != n.status {
-            out.push(d(id, "/responses", Change::Status, o.status.clone(), n.status.clone()));
+        let statuses_differ =
+            if how.statuses_within { !n.statuses.is_subset(&o.statuses) } else { o.statuses != n.statuses };
+        if statuses_differ {
+            let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+            out.push(d(id, "/responses", Change::Status, list(&o.statuses), list(&n.statuses)));
         }
         for (ptr, a, b) in
             [("/request", &o.request_media, &n.request_media), ("/response", &o.response_media, &n.response_media)]
