@@ -19,8 +19,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// How drift compares the spec (old) with the explorer (new).
-pub const COMPARE: Compare =
-    Compare { names: false, strict_widths: false, response_required: false, closedness: false, statuses_within: true };
+pub const COMPARE: Compare = Compare {
+    names: false,
+    strict_widths: false,
+    response_required: false,
+    closedness: false,
+    statuses_within: true,
+    extensions: false,
+};
 
 /// One entry of `spec/errata/<service>.sources.yaml`: where the sources of a spec disagree and which
 /// one the spec follows. `sources.explorer` is what the API Explorer definition says there; the
@@ -72,18 +78,6 @@ pub enum SourceDecision {
     AcceptBoth,
 }
 
-impl SourceDecision {
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceDecision::FollowExplorer => "follow-explorer",
-            SourceDecision::FollowSdk => "follow-sdk",
-            SourceDecision::FollowPage => "follow-page",
-            SourceDecision::FollowTable => "follow-table",
-            SourceDecision::AcceptBoth => "accept-both",
-        }
-    }
-}
-
 impl SourcesErratum {
     fn explorer_text(&self) -> Option<String> {
         self.sources.get("explorer").map(|v| match v {
@@ -121,7 +115,9 @@ fn kind_fits(kind: ErratumKind, d: &Difference) -> bool {
         | Change::OperationRemoved
         | Change::Deprecated
         | Change::Undeprecated
-        | Change::Status => kind == K::Operation,
+        | Change::Status
+        | Change::Paginated
+        | Change::Unpaginated => kind == K::Operation,
         Change::Moved => matches!(kind, K::Path | K::Operation),
         Change::Media => kind == K::ContentType,
         Change::Added | Change::Removed => {
@@ -475,6 +471,9 @@ pub fn stale_errata(sources: &Sources, drift: &Drift) -> Vec<String> {
         if !ids.insert(&e.id) {
             out.push(format!("sources erratum {}: duplicate id", e.id));
         }
+        if e.why.trim().is_empty() {
+            out.push(format!("sources erratum {}: no `why` (the reason for the decision)", e.id));
+        }
         let Some(text) = e.explorer_text() else {
             out.push(format!("sources erratum {}: no `sources.explorer` (what the explorer definition says)", e.id));
             continue;
@@ -538,6 +537,7 @@ pub fn describe(d: &Difference) -> String {
         Change::OperationRemoved => format!("operation only in the spec ({})", d.before),
         Change::Deprecated => "deprecated in the explorer, not in the spec".into(),
         Change::Undeprecated => "deprecated in the spec, not in the explorer".into(),
+        Change::Paginated | Change::Unpaginated => "pagination (the explorer declares none)".into(),
         Change::Moved => format!("the spec says {}, the explorer {}", d.before, d.after),
         Change::Status => format!("success status: the spec {}, the explorer {}", d.before, d.after),
         Change::Media => format!("media type: the spec {}, the explorer {}", d.before, d.after),
@@ -852,4 +852,338 @@ pub fn canonical_json(doc: &Value) -> String {
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b" "));
     serde::Serialize::serialize(&sorted(doc), &mut ser).expect("a JSON value serializes");
     String::from_utf8(buf).expect("serde_json writes UTF-8") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    //! Drift on modified copies of the real definitions and specs, the sources errata's checks,
+    //! and `--update`'s rewriting on a stand-in crate (no network).
+
+    use super::*;
+
+    fn repo_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    /// A scratch copy of `spec/`.
+    fn scratch() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo_root().join("spec"), &dir.path().join("spec"));
+        dir
+    }
+
+    fn edit_json(root: &Path, file: &str, f: impl FnOnce(&mut Value)) {
+        let path = root.join(file);
+        let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        f(&mut doc);
+        std::fs::write(path, canonical_json(&doc)).unwrap();
+    }
+
+    fn edit(root: &Path, file: &str, from: &str, to: &str) {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} does not contain {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    fn open(d: &Drift) -> Vec<String> {
+        d.unreconciled().map(|d| format!("[{}] {}", kind_name(d), describe(d))).collect()
+    }
+
+    const CHECK: &str = "spec/codearts-check.yaml";
+    const RUN_TASK: &str = "spec/vendor/explorer/codearts-check/RunTask.json";
+
+    #[test]
+    fn the_pinned_definitions_leave_nothing_unreconciled() {
+        for service in codearts_codegen::SERVICES {
+            let sources = Sources::load(&repo_root(), service.spec).unwrap();
+            let d = drift(&sources);
+            assert!(!d.differences.is_empty(), "{}: the comparison found nothing at all", sources.name);
+            assert_eq!(open(&d), Vec::<String>::new(), "{}", sources.name);
+            assert_eq!(stale_errata(&sources, &d), Vec::<String>::new(), "{}", sources.name);
+        }
+    }
+
+    #[test]
+    fn drift_reports_what_a_modified_definition_changed() {
+        let dir = scratch();
+        let root = dir.path();
+        edit_json(root, RUN_TASK, |doc| {
+            let body = &mut doc["definitions"]["RunRequestV2"];
+            body["properties"]["priority"] = serde_json::json!({"type": "integer", "format": "int32"});
+            body["properties"]["git_branch"]["type"] = "integer".into();
+            body["required"] = serde_json::json!(["git_url"]);
+            let op = &mut doc["paths"]["/v2/tasks/{task_id}/run"]["post"];
+            op["parameters"].as_array_mut().unwrap().push(serde_json::json!(
+                {"in": "query", "name": "mode", "required": false, "type": "string"}
+            ));
+        });
+        // A new operation, and values grown in a description's value list.
+        edit_json(root, RUN_TASK, |_| {});
+        let mut extra: Value = serde_json::from_str(&std::fs::read_to_string(root.join(RUN_TASK)).unwrap()).unwrap();
+        extra["paths"]["/v2/tasks/{task_id}/run"]["post"]["operationId"] = "RunTaskAgain".into();
+        let paths = extra["paths"].as_object_mut().unwrap();
+        let item = paths.remove("/v2/tasks/{task_id}/run").unwrap();
+        paths.insert("/v3/tasks/{task_id}/run".into(), item);
+        std::fs::write(root.join("spec/vendor/explorer/codearts-check/RunTaskAgain.json"), canonical_json(&extra))
+            .unwrap();
+        edit(
+            root,
+            "spec/vendor/explorer/codearts-check/ShowTaskDefects.json",
+            "- 2:已忽略。",
+            "- 2:已忽略。\\n- 3:已延期。",
+        );
+
+        let sources = Sources::load(root, CHECK).unwrap();
+        let d = drift(&sources);
+        let found = open(&d);
+        for line in [
+            "[operation] RunTaskAgain /: operation only in the explorer (POST /v3/tasks/{task_id}/run)",
+            "[field] RunTask /request/priority: only in the explorer (integer(int32))",
+            "[type] RunTask /request/git_branch: type: the spec string, the explorer integer",
+            "[required] RunTask /request/git_url: required in the explorer, optional in the spec",
+            "[parameter] RunTask /parameters/query/mode: only in the explorer (string)",
+            "[enum] ShowTaskDefects /response/defects/0/defect_status: values the explorer lists and the spec does not: 3 (spec: 0, 1, 2)",
+        ] {
+            assert!(found.iter().any(|f| f == line), "missing {line:?} in {found:#?}");
+        }
+        assert_eq!(found.len(), 6, "{found:#?}");
+    }
+
+    #[test]
+    fn a_sources_erratum_decides_its_difference() {
+        let dir = scratch();
+        let root = dir.path();
+        edit_json(root, RUN_TASK, |doc| {
+            doc["definitions"]["RunRequestV2"]["properties"]["priority"] = serde_json::json!({"type": "string"});
+            doc["definitions"]["RunRequestV2"]["properties"]["queue"] = serde_json::json!({"type": "string"});
+        });
+        let erratum = "\n- id: test-RunTask-priority\n  operation: RunTask\n  kind: field\n  pointer: /request/priority\n  \
+                       also:\n  - RunTask /request/queue\n  sources:\n    explorer: present\n    sdk: absent\n  \
+                       decision: follow-sdk\n  why: test\n";
+        let errata = root.join("spec/errata/codearts-check.sources.yaml");
+        let before = open(&drift(&Sources::load(root, CHECK).unwrap()));
+        assert_eq!(before.len(), 2, "{before:#?}");
+        std::fs::write(&errata, std::fs::read_to_string(&errata).unwrap() + erratum).unwrap();
+        let sources = Sources::load(root, CHECK).unwrap();
+        let d = drift(&sources);
+        assert_eq!(open(&d), Vec::<String>::new());
+        assert!(
+            d.differences
+                .iter()
+                .any(|(d, by)| d.pointer == "/request/queue" && by.as_deref() == Some("test-RunTask-priority"))
+        );
+        assert_eq!(stale_errata(&sources, &d), Vec::<String>::new());
+        // Following the explorer decides nothing: the difference stays open and the entry is wrong.
+        std::fs::write(
+            &errata,
+            std::fs::read_to_string(&errata)
+                .unwrap()
+                .replace("decision: follow-sdk\n  why: test", "decision: follow-explorer\n  why: test"),
+        )
+        .unwrap();
+        let sources = Sources::load(root, CHECK).unwrap();
+        let d = drift(&sources);
+        assert_eq!(open(&d).len(), 2);
+        let stale = stale_errata(&sources, &d);
+        assert!(
+            stale.iter().any(|s| s.contains("test-RunTask-priority: decided follow-explorer, but the spec differs")),
+            "{stale:#?}"
+        );
+    }
+
+    #[test]
+    fn a_sources_erratum_the_definitions_no_longer_bear_out_is_stale() {
+        let dir = scratch();
+        let root = dir.path();
+        // RunTask-ref records that the explorer has `ref` (the SDK does not); the vendor drops it.
+        edit_json(root, RUN_TASK, |doc| {
+            doc["definitions"]["RunRequestV2"]["properties"].as_object_mut().unwrap().remove("ref");
+        });
+        // CreateRuleset-rule_config_list-rule_id records the explorer's string; it becomes an integer.
+        edit(
+            root,
+            "spec/vendor/explorer/codearts-check/CreateRuleset.json",
+            "\"rule_id\": {\n",
+            "\"rule_id\": {\n       \"format\": \"int64\",\n",
+        );
+        edit_json(root, "spec/vendor/explorer/codearts-check/CreateRuleset.json", |doc| {
+            fn retype(v: &mut Value) {
+                match v {
+                    Value::Object(m) => {
+                        if let Some(r) = m.get_mut("rule_id").and_then(Value::as_object_mut) {
+                            r.insert("type".into(), "integer".into());
+                        }
+                        m.values_mut().for_each(retype);
+                    }
+                    Value::Array(a) => a.iter_mut().for_each(retype),
+                    _ => {}
+                }
+            }
+            retype(doc);
+        });
+        let sources = Sources::load(root, CHECK).unwrap();
+        let stale = stale_errata(&sources, &drift(&sources));
+        for id in ["RunTask-ref", "CreateRuleset-rule_config_list-rule_id"] {
+            assert!(
+                stale
+                    .iter()
+                    .any(|s| s
+                        .starts_with(&format!("sources erratum {id}: the pinned explorer definition does not say"))),
+                "{id} not reported in {stale:#?}"
+            );
+        }
+        assert_eq!(stale.len(), 2, "{stale:#?}");
+    }
+
+    #[test]
+    fn a_follow_explorer_entry_the_spec_departs_from_is_stale() {
+        let dir = scratch();
+        let root = dir.path();
+        // ShowTaskDefectsStatistic-last_check_finish_time: the spec follows the explorer and has the field
+        // (the first schema that lists it).
+        edit(root, CHECK, "        last_check_finish_time:\n", "        last_check_finish_time_renamed:\n");
+        let sources = Sources::load(root, CHECK).unwrap();
+        let stale = stale_errata(&sources, &drift(&sources));
+        assert!(
+            stale.iter().any(|s| s.starts_with(
+                "sources erratum ShowTaskDefectsStatistic-last_check_finish_time: decided follow-explorer"
+            )),
+            "{stale:#?}"
+        );
+    }
+
+    #[test]
+    fn claims_read_the_recorded_forms() {
+        use ErratumKind as K;
+        assert_eq!(claims(K::Field, "/request/x", "present"), vec![Claim::Present]);
+        assert_eq!(claims(K::Field, "/request/x", "absent (no body parameter)"), vec![Claim::Absent]);
+        assert_eq!(claims(K::Required, "/request/x", "required"), vec![Claim::Required]);
+        assert_eq!(claims(K::Type, "/request/x", "integer (int32)"), vec![Claim::Type("integer(int32)".into())]);
+        assert_eq!(claims(K::Type, "/request/x", "untyped"), vec![Claim::Type("any".into())]);
+        assert_eq!(
+            claims(K::ContentType, "/response", "application/json;charset=UTF-8"),
+            vec![Claim::Media("application/json;charset=UTF-8".into())]
+        );
+        assert_eq!(
+            claims(K::Parameter, "/parameters/query/limit", "integer, minimum 10, maximum 500"),
+            vec![Claim::Type("integer".into()), Claim::Minimum(10.0), Claim::Maximum(500.0)]
+        );
+        assert_eq!(
+            claims(K::Parameter, "/parameters/path/id", "pattern ^[0-9a-z]{32}$"),
+            vec![Claim::Pattern("^[0-9a-z]{32}$".into())]
+        );
+        assert_eq!(claims(K::Parameter, "/parameters/query/get_all_params", "get_all_params"), vec![Claim::Present]);
+        assert_eq!(claims(K::Parameter, "/parameters/path/id", "no limits"), vec![Claim::NoLimits]);
+        assert_eq!(claims(K::Enum, "/request/x", "string"), vec![Claim::NoValues]);
+        assert_eq!(
+            claims(K::Enum, "/request/x", "draft, formal"),
+            vec![Claim::Values(["draft".to_string(), "formal".to_string()].into())]
+        );
+        assert_eq!(claims(K::Operation, "/responses", "201"), vec![Claim::Status("201".into())]);
+        assert_eq!(
+            claims(K::Path, "/", "POST /v5/{id}/pass"),
+            vec![Claim::Line("POST".into(), "/v5/{id}/pass".into())]
+        );
+        assert_eq!(
+            claims(K::Required, "/request/start_offset", "required, listed as startOffset (no such property)"),
+            vec![Claim::RequiredAs("startOffset".into())]
+        );
+        // Prose is not a claim.
+        assert_eq!(claims(K::Operation, "/", "responses 200"), Vec::<Claim>::new());
+    }
+
+    #[test]
+    fn values_are_read_from_the_explorers_value_lists() {
+        let v = surface::described_values(
+            "**参数解释:**\n问题状态。\n**取值范围:**\n- 0:待处理。\n- 1:已解决。\n**默认取值:**\n不涉及。",
+        );
+        assert_eq!(v, Some(["0".to_string(), "1".to_string()].into()));
+        let v = surface::described_values("**取值范围**:\n- codehub。\n- \"GMT Standard Time\"。");
+        assert_eq!(v, Some(["codehub".to_string(), "GMT Standard Time".to_string()].into()));
+        // A list of prose enumerates nothing.
+        assert_eq!(surface::described_values("**取值范围:**\n- 构建。\n- 部署。"), None);
+        assert_eq!(surface::described_values("**取值范围:**\n不涉及。"), None);
+    }
+
+    #[test]
+    fn the_vendored_form_is_reproduced_byte_for_byte() {
+        // So `--update` to the pinned version rewrites nothing.
+        let mut n = 0;
+        for dir in std::fs::read_dir(repo_root().join("spec/vendor/explorer")).unwrap() {
+            for file in json_files(&dir.unwrap().path()).unwrap() {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let doc: Value = serde_json::from_str(&text).unwrap();
+                assert!(canonical_json(&doc) == text, "{} is not in the vendored form", file.display());
+                n += 1;
+            }
+        }
+        assert!(n > 200, "only {n} definitions");
+    }
+
+    #[test]
+    fn update_rewrites_the_folder_and_moves_the_pin() {
+        let dir = scratch();
+        let root = dir.path();
+        let pins_before = std::fs::read_to_string(root.join("spec/vendor/PINS.yaml")).unwrap();
+        // A stand-in for the unpacked crate: one definition changed, one new, one dropped, plus
+        // files that are not definitions.
+        let krate = tempfile::tempdir().unwrap();
+        let defs = krate.path().join("definitions");
+        copy_dir(&root.join("spec/vendor/explorer/codearts-check"), &defs);
+        std::fs::remove_file(defs.join("UpdateCodeGate.json")).unwrap();
+        edit_json(krate.path(), "definitions/RunTask.json", |doc| doc["summary"] = "changed".into());
+        let mut extra: Value =
+            serde_json::from_str(&std::fs::read_to_string(defs.join("RunTask.json")).unwrap()).unwrap();
+        extra["paths"]["/v2/tasks/{task_id}/run"]["post"]["operationId"] = "RunTaskAgain".into();
+        std::fs::write(defs.join("nested-name.json"), serde_json::to_string(&extra).unwrap()).unwrap();
+        std::fs::write(krate.path().join("Cargo.toml"), "[package]\n").unwrap();
+        std::fs::write(krate.path().join("index.json"), "[1, 2]").unwrap();
+
+        let pin = Pin {
+            krate: "huawei-cloud-api-definitions-CodeArtsCheck".into(),
+            version: "0.1.20270101".into(),
+            sha256: "ab".repeat(32),
+        };
+        let summary = apply_update(root, "codearts-check", &pin, krate.path()).unwrap();
+        assert_eq!(
+            summary,
+            "codearts-check: huawei-cloud-api-definitions-CodeArtsCheck 0.1.20261030 → 0.1.20270101 (33 definitions: 1 added, 1 removed, 1 changed)"
+        );
+        let folder = root.join("spec/vendor/explorer/codearts-check");
+        assert!(!folder.join("UpdateCodeGate.json").exists());
+        let again = std::fs::read_to_string(folder.join("RunTaskAgain.json")).unwrap();
+        assert_eq!(again, canonical_json(&extra), "stored in the vendored form, named by its operation");
+        assert_eq!(pins(root).unwrap()["codearts-check"], pin);
+        assert_eq!(pins(root).unwrap()["codearts-build"], pins(&repo_root()).unwrap()["codearts-build"]);
+        // Only the two lines of the moved pin differ; comments stay.
+        let pins_after = std::fs::read_to_string(root.join("spec/vendor/PINS.yaml")).unwrap();
+        let changed: Vec<(&str, &str)> = pins_before.lines().zip(pins_after.lines()).filter(|(a, b)| a != b).collect();
+        assert_eq!(changed.len(), 2, "{changed:#?}");
+        assert_eq!(pins_before.lines().count(), pins_after.lines().count());
+        // And drift reads the new folder.
+        let d = drift(&Sources::load(root, CHECK).unwrap());
+        assert!(open(&d).iter().any(|l| l.starts_with("[operation] RunTaskAgain /")), "{:#?}", open(&d));
+    }
+
+    #[test]
+    fn checksums_come_from_the_lock_file() {
+        let lock = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.2\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ff00\"\n\n[[package]]\nname = \"local\"\nversion = \"0.0.0\"\n";
+        let sums = lock_checksums(lock);
+        assert_eq!(sums.len(), 1);
+        assert_eq!(sums[&("a".to_string(), "0.1.2".to_string())], "ff00");
+    }
 }

@@ -1,7 +1,10 @@
 //! `cargo xtask validate` — proves each spec against the reference's own examples and our lint rules.
 //! `cargo xtask regen` — rewrites the reviewable snapshot of the generated API in `generated/`.
+//! `cargo xtask drift [--update] [--verbose]` — each spec against the pinned API Explorer definitions.
+//! `cargo xtask changes [BASE] [--markdown]` — the change log of the specs since BASE, breaking or not.
 
 use codearts_codegen::{self as codegen, errata};
+mod changes;
 mod drift;
 mod lint;
 mod pagination;
@@ -21,6 +24,7 @@ fn main() -> std::process::ExitCode {
         Some("regen") => regen(),
         Some("test") => test_all(),
         Some("drift") => drift_cmd(&args[1..]),
+        Some("changes") => changes::run(&root(), &args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <validate|regen|drift [--update] [--verbose]|changes [BASE] [--markdown]|test>"
@@ -71,10 +75,12 @@ fn root() -> PathBuf {
     }
 }
 
-/// Everything CI checks, in the order that fails fastest: the specs, formatting, lints, each
+/// Everything CI checks, in the order that fails fastest: the specs (and their drift from the
+/// pinned API Explorer definitions), formatting, lints, each
 /// service feature on its own, that the SDK compiles no server, then every test of the workspace.
 fn test_all() -> Result<()> {
     validate()?;
+    drift::run(&root(), false)?;
     let steps: &[&[&str]] = &[
         &["fmt", "--all", "--check"],
         &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"],
@@ -629,16 +635,21 @@ mod tests {
         let p = problems_after(|r| {
             let spec = "spec/codearts-build.yaml";
             // One job_id loses its pattern, the tenant ID's pattern loses its anchors, the template
-            // UUID may be empty and the flow record ID loses its reason for having no pattern.
-            edit(r, spec, "          pattern: '^[0-9a-zA-Z]{32}$'\n", "");
-            edit(r, spec, "pattern: '^[0-9a-z]{32}$'", "pattern: '[0-9a-z]{32}'");
+            // UUID may be empty and the permission entry ID loses its reason for having no pattern.
+            edit(r, spec, "          pattern: ^[0-9a-zA-Z]{32}$\n", "");
+            edit(r, spec, "pattern: ^[0-9a-z]{32}$", "pattern: '[0-9a-z]{32}'");
             edit(
                 r,
                 spec,
                 "          minLength: 1\n          x-codearts-format: template UUID",
                 "          x-codearts-format: template UUID",
             );
-            edit(r, spec, "x-codearts-no-pattern: 'Table 5-8", "x-codearts-why: 'Table 5-8");
+            edit(
+                r,
+                spec,
+                "x-codearts-no-pattern: The API Explorer definition describes it only as the file permission",
+                "x-codearts-why: The API Explorer definition describes it only as the file permission",
+            );
         });
         assert_reports(
             &p,
@@ -647,7 +658,17 @@ mod tests {
         assert_reports(&p, "parameter job_id: format");
         assert_reports(&p, "DownloadKeystore: parameter domain_id: pattern \"[0-9a-z]{32}\" must be anchored");
         assert_reports(&p, "DeleteTemplates: parameter uuid: a string path parameter needs minLength 1");
-        assert_reports(&p, "ShowFlowGraph: parameter build_flow_record_id: an ID path parameter needs");
+        assert_reports(&p, "DeleteKeystorePermission: parameter permission_id: an ID path parameter needs");
+    }
+
+    #[test]
+    fn a_sources_erratum_the_pinned_definition_contradicts_fails() {
+        // DeleteBuildJob-job_id-format records the explorer's lowercase-only pattern; the vendor widens it.
+        let p = problems_after(|r| {
+            edit(r, "spec/vendor/explorer/codearts-build/DeleteBuildJob.json", "^[0-9a-z]{32}$", "^[0-9a-zA-Z]{32}$")
+        });
+        assert_reports(&p, "sources erratum DeleteBuildJob-job_id-format: the pinned explorer definition does not say");
+        assert_eq!(p.len(), 1, "{p:#?}");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Op {
     pub status: String,
     /// Every success (2xx) status the operation declares.
     pub statuses: BTreeSet<String>,
+    /// `x-codearts-pagination` (the generator emits `into_paginator()`); our specs only.
+    pub paginated: bool,
     pub request_media: Option<String>,
     pub response_media: Option<String>,
     /// Parameters (`/parameters/<in>/<name>`), the bodies (`/request`, `/response`) and their fields.
@@ -308,6 +310,7 @@ pub fn of_openapi(spec: &Value) -> Surface {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 deprecated: o.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                paginated: o.get("x-codearts-pagination").is_some(),
                 ..Op::default()
             };
             let own = o.get("parameters").and_then(Value::as_array).into_iter().flatten();
@@ -438,6 +441,9 @@ pub enum Change {
     OperationRemoved,
     Deprecated,
     Undeprecated,
+    /// `x-codearts-pagination` declared or dropped.
+    Paginated,
+    Unpaginated,
     /// Method or path (`before`/`after`: `GET /v1/…`).
     Moved,
     /// The success statuses.
@@ -468,11 +474,6 @@ pub struct Difference {
 }
 
 impl Difference {
-    /// Whether the item is in a response body (whose types the SDK only decodes).
-    pub fn in_response(&self) -> bool {
-        self.pointer.starts_with("/response")
-    }
-
     pub fn in_parameters(&self) -> bool {
         self.pointer.starts_with("/parameters/")
     }
@@ -495,6 +496,8 @@ pub struct Compare {
     /// Success statuses: only those `new` declares and `old` does not (a spec that also accepts
     /// another success status than the explorer's breaks no one).
     pub statuses_within: bool,
+    /// Our own extensions (pagination), which the explorer does not have.
+    pub extensions: bool,
 }
 
 /// Every difference from `old` to `new`. Under an item that was added, removed or retyped, nothing
@@ -520,6 +523,10 @@ pub fn diff(old: &Surface, new: &Surface, how: Compare) -> Vec<Difference> {
         };
         if o.deprecated != n.deprecated {
             let c = if n.deprecated { Change::Deprecated } else { Change::Undeprecated };
+            out.push(d(id, "/", c, String::new(), String::new()));
+        }
+        if how.extensions && o.paginated != n.paginated {
+            let c = if n.paginated { Change::Paginated } else { Change::Unpaginated };
             out.push(d(id, "/", c, String::new(), String::new()));
         }
         if (o.method.as_str(), o.path.as_str()) != (n.method.as_str(), n.path.as_str()) {
@@ -572,17 +579,14 @@ pub fn diff(old: &Surface, new: &Surface, how: Compare) -> Vec<Difference> {
                         cut.push(ptr.clone());
                         continue;
                     }
+                    // A named type under another name (an inline type that gets a name, or the
+                    // reverse, is reported by what else changed with it).
                     if how.names
-                        && a.name != b.name
+                        && let (Some(x), Some(y)) = (&a.name, &b.name)
+                        && x != y
                         && (a.closed || b.closed || a.ty == "object" || a.ty.starts_with("oneOf"))
                     {
-                        out.push(d(
-                            id,
-                            ptr,
-                            Change::Renamed,
-                            a.name.clone().unwrap_or_default(),
-                            b.name.clone().unwrap_or_default(),
-                        ));
+                        out.push(d(id, ptr, Change::Renamed, x.clone(), y.clone()));
                     }
                     values(id, ptr, a, b, how, &mut out);
                 }
@@ -598,7 +602,9 @@ fn values(id: &str, ptr: &str, a: &Item, b: &Item, how: Compare, out: &mut Vec<D
     let push = |out: &mut Vec<Difference>, change, before: String, after: String| {
         out.push(Difference { op: id.to_string(), pointer: ptr.to_string(), change, before, after })
     };
-    let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+    let list = |s: &BTreeSet<String>| {
+        s.iter().map(|v| if v.is_empty() { "\"\"".to_string() } else { v.clone() }).collect::<Vec<_>>().join(", ")
+    };
     let empty = BTreeSet::new();
     let (va, vb) = (a.values.as_ref().unwrap_or(&empty), b.values.as_ref().unwrap_or(&empty));
     if !how.closedness {
