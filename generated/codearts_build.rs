@@ -63487,12 +63487,34 @@ pub mod operations {
     ];
     fn pages_of_list_related_project_info<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_related_project_info();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRelatedProjectInfo", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRelatedProjectInfo", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63500,28 +63522,50 @@ pub mod operations {
     }
     fn pages_of_list_job<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_job();
-        let builder = match args("search") {
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListJob", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListJob", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
-        let builder = match args("sort_field") {
+        let builder = match input.get("sort_field") {
             Some(value) => builder.sort_field(value),
             None => builder,
         };
-        let builder = match args("sort_order") {
+        let builder = match input.get("sort_order") {
             Some(value) => builder.sort_order(value),
             None => builder,
         };
-        let builder = match args("creator_id") {
+        let builder = match input.get("creator_id") {
             Some(value) => builder.creator_id(value),
             None => builder,
         };
-        let builder = match args("build_status") {
+        let builder = match input.get("build_status") {
             Some(value) => builder.build_status(value),
             None => builder,
         };
@@ -63529,12 +63573,34 @@ pub mod operations {
     }
     fn pages_of_list_recycling_job<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_recycling_job();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecyclingJob", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecyclingJob", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63542,63 +63608,104 @@ pub mod operations {
     }
     fn pages_of_list_update_job_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_update_job_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_no") {
+            Some(value) => {
+                builder
+                    .page_no(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListUpdateJobHistory", "page_no", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListUpdateJobHistory", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_project_jobs<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_jobs();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("search") {
-            Some(value) => builder.search(value),
-            None => builder,
-        };
-        let builder = match args("sort_field") {
-            Some(value) => builder.sort_field(value),
-            None => builder,
-        };
-        let builder = match args("sort_order") {
-            Some(value) => builder.sort_order(value),
-            None => builder,
-        };
-        let builder = match args("creator_id") {
-            Some(value) => builder.creator_id(value),
-            None => builder,
-        };
-        let builder = match args("build_status") {
-            Some(value) => builder.build_status(value),
-            None => builder,
-        };
-        let builder = match args("by_group") {
+        let builder = match input.get("page_index") {
             Some(value) => {
                 builder
-                    .by_group(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("by_group: `{}` is not true or false", value)
-                            })?,
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectJobs", "page_index", &value, "an integer")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("group_path_id") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectJobs", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
+            Some(value) => builder.search(value),
+            None => builder,
+        };
+        let builder = match input.get("sort_field") {
+            Some(value) => builder.sort_field(value),
+            None => builder,
+        };
+        let builder = match input.get("sort_order") {
+            Some(value) => builder.sort_order(value),
+            None => builder,
+        };
+        let builder = match input.get("creator_id") {
+            Some(value) => builder.creator_id(value),
+            None => builder,
+        };
+        let builder = match input.get("build_status") {
+            Some(value) => builder.build_status(value),
+            None => builder,
+        };
+        let builder = match input.get("by_group") {
+            Some(value) => {
+                builder
+                    .by_group(
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListProjectJobs", "by_group", &value, "true or false")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("group_path_id") {
             Some(value) => builder.group_path_id(value),
             None => builder,
         };
@@ -63606,29 +63713,73 @@ pub mod operations {
     }
     fn pages_of_list_end_points<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_end_points();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndPoints", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndPoints", "offset", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_records<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_records();
-        let builder = match args("build_project_id") {
+        let builder = match input.get("build_project_id") {
             Some(value) => builder.build_project_id(value),
             None => builder,
         };
-        let builder = match args("triggers") {
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecords", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRecords", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("triggers") {
             Some(value) => {
                 builder
                     .triggers(
@@ -63640,7 +63791,7 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("branches") {
+        let builder = match input.get("branches") {
             Some(value) => {
                 builder
                     .branches(
@@ -63652,7 +63803,7 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("tags") {
             Some(value) => {
                 builder
                     .tags(
@@ -63664,11 +63815,11 @@ pub mod operations {
             }
             None => builder,
         };
-        let builder = match args("from_date") {
+        let builder = match input.get("from_date") {
             Some(value) => builder.from_date(value),
             None => builder,
         };
-        let builder = match args("to_date") {
+        let builder = match input.get("to_date") {
             Some(value) => builder.to_date(value),
             None => builder,
         };
@@ -63676,41 +63827,95 @@ pub mod operations {
     }
     fn pages_of_list_build_info_record_by_job_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_build_info_record_by_job_id();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListBuildInfoRecordByJobId",
+                            "page_index",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListBuildInfoRecordByJobId",
+                            "page_size",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_custom_template<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_custom_template();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("filter") {
+        let builder = match input.get("filter") {
             Some(value) => builder.filter(value),
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListCustomTemplate", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListCustomTemplate", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("tags") {
             Some(value) => builder.tags(value),
             None => builder,
         };
@@ -63718,25 +63923,55 @@ pub mod operations {
     }
     fn pages_of_list_official_template<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_official_template();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => builder.page_size(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_keystore_search<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_keystore_search();
-        let builder = match args("search") {
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListKeystoreSearch", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => {
+                builder
+                    .page(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListKeystoreSearch", "page", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("search") {
             Some(value) => builder.search(value),
             None => builder,
         };
@@ -63744,59 +63979,115 @@ pub mod operations {
     }
     fn pages_of_show_keystore_permission<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_keystore_permission();
-        let builder = match args("keystore_id") {
+        let builder = match input.get("keystore_id") {
             Some(value) => builder.keystore_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowKeystorePermission", "page_size", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_build_info_record<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_build_info_record();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBuildInfoRecord", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBuildInfoRecord", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_list_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_list_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("interval") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("interval") {
             Some(value) => {
                 builder
                     .interval(
-                        value
-                            .trim()
-                            .parse::<i32>()
-                            .map_err(|_| {
-                                format!("interval: `{}` is not an integer", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListHistory", "interval", &value, "an integer")?,
                     )
             }
             None => builder,
@@ -63805,20 +64096,42 @@ pub mod operations {
     }
     fn pages_of_show_list_period_history<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_list_period_history();
-        let builder = match args("job_id") {
+        let builder = match input.get("job_id") {
             Some(value) => builder.job_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListPeriodHistory", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowListPeriodHistory", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
             None => builder,
         };
@@ -63826,26 +64139,56 @@ pub mod operations {
     }
     fn pages_of_list_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_templates();
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
+            None => builder,
+        };
+        let builder = match input.get("page") {
+            Some(value) => builder.page(value),
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => builder.page_size(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_job_list_by_project_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_job_list_by_project_id();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("page_index") {
+            Some(value) => {
+                builder
+                    .page_index(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowJobListByProjectId", "page_index", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("page_size") {
+            Some(value) => {
+                builder
+                    .page_size(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowJobListByProjectId", "page_size", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
@@ -67490,6 +67833,594 @@ pub mod operations {
             crate::dynamic::download(builder).await
         })
     }
+    /// Every component schema of the spec that is a generated type (by component name), with
+    /// the type's `schemars` schema.
+    #[cfg(feature = "schemars")]
+    pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[
+        (
+            "AddKeystorePermissionRequestBody",
+            || ::schemars::schema_for!(super::types::AddKeystorePermissionRequestBody),
+        ),
+        (
+            "AddKeystorePermissionResponseBody",
+            || ::schemars::schema_for!(super::types::AddKeystorePermissionResponseBody),
+        ),
+        (
+            "BatchDeleteBuildJobsRequestBody",
+            || ::schemars::schema_for!(super::types::BatchDeleteBuildJobsRequestBody),
+        ),
+        ("BooleanResponse", || ::schemars::schema_for!(super::types::BooleanResponse)),
+        ("BranchesBody", || ::schemars::schema_for!(super::types::BranchesBody)),
+        ("BriefRecordItems", || ::schemars::schema_for!(super::types::BriefRecordItems)),
+        ("BuildArch", || ::schemars::schema_for!(super::types::BuildArch)),
+        ("BuildConfigType", || ::schemars::schema_for!(super::types::BuildConfigType)),
+        ("BuildFlowGraph", || ::schemars::schema_for!(super::types::BuildFlowGraph)),
+        (
+            "BuildFlowGraphEdge",
+            || ::schemars::schema_for!(super::types::BuildFlowGraphEdge),
+        ),
+        (
+            "BuildFlowGraphVertex",
+            || ::schemars::schema_for!(super::types::BuildFlowGraphVertex),
+        ),
+        ("BuildInfoRecord", || ::schemars::schema_for!(super::types::BuildInfoRecord)),
+        (
+            "BuildInfoRecordBody",
+            || ::schemars::schema_for!(super::types::BuildInfoRecordBody),
+        ),
+        (
+            "BuildJobIdResponse",
+            || ::schemars::schema_for!(super::types::BuildJobIdResponse),
+        ),
+        ("BuildJobIdResult", || ::schemars::schema_for!(super::types::BuildJobIdResult)),
+        ("BuildJobListItem", || ::schemars::schema_for!(super::types::BuildJobListItem)),
+        (
+            "BuildJobParameter",
+            || ::schemars::schema_for!(super::types::BuildJobParameter),
+        ),
+        (
+            "BuildJobParameterLimit",
+            || ::schemars::schema_for!(super::types::BuildJobParameterLimit),
+        ),
+        (
+            "BuildJobParameterParam",
+            || ::schemars::schema_for!(super::types::BuildJobParameterParam),
+        ),
+        ("BuildJobScm", || ::schemars::schema_for!(super::types::BuildJobScm)),
+        (
+            "BuildJobStatusChangeResponse",
+            || ::schemars::schema_for!(super::types::BuildJobStatusChangeResponse),
+        ),
+        ("BuildJobStep", || ::schemars::schema_for!(super::types::BuildJobStep)),
+        ("BuildJobStepInfo", || ::schemars::schema_for!(super::types::BuildJobStepInfo)),
+        ("BuildOutputInfo", || ::schemars::schema_for!(super::types::BuildOutputInfo)),
+        (
+            "BuildOutputResult",
+            || ::schemars::schema_for!(super::types::BuildOutputResult),
+        ),
+        ("BuildParameter", || ::schemars::schema_for!(super::types::BuildParameter)),
+        ("BuildParameters", || ::schemars::schema_for!(super::types::BuildParameters)),
+        ("BuildParams", || ::schemars::schema_for!(super::types::BuildParams)),
+        ("BuildParamsBody", || ::schemars::schema_for!(super::types::BuildParamsBody)),
+        ("BuildParamsList", || ::schemars::schema_for!(super::types::BuildParamsList)),
+        ("BuildRecord", || ::schemars::schema_for!(super::types::BuildRecord)),
+        (
+            "BuildRecordDetail",
+            || ::schemars::schema_for!(super::types::BuildRecordDetail),
+        ),
+        ("BuildRecordInfo", || ::schemars::schema_for!(super::types::BuildRecordInfo)),
+        ("BuildStageRecord", || ::schemars::schema_for!(super::types::BuildStageRecord)),
+        ("CheckJobInternal", || ::schemars::schema_for!(super::types::CheckJobInternal)),
+        (
+            "CheckJobNameIsExists",
+            || ::schemars::schema_for!(super::types::CheckJobNameIsExists),
+        ),
+        (
+            "CheckWebhookUrlRequestBody",
+            || ::schemars::schema_for!(super::types::CheckWebhookUrlRequestBody),
+        ),
+        ("Constraints", || ::schemars::schema_for!(super::types::Constraints)),
+        (
+            "CopyBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::CopyBuildJobRequestBody),
+        ),
+        ("CountdownList", || ::schemars::schema_for!(super::types::CountdownList)),
+        (
+            "CountdownRequestBody",
+            || ::schemars::schema_for!(super::types::CountdownRequestBody),
+        ),
+        (
+            "CreateBuildJobParameter",
+            || ::schemars::schema_for!(super::types::CreateBuildJobParameter),
+        ),
+        (
+            "CreateBuildJobParameterParam",
+            || ::schemars::schema_for!(super::types::CreateBuildJobParameterParam),
+        ),
+        (
+            "CreateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::CreateBuildJobRequestBody),
+        ),
+        (
+            "CreateBuildJobResponseVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobResponseVo),
+        ),
+        (
+            "CreateBuildJobScm",
+            || ::schemars::schema_for!(super::types::CreateBuildJobScm),
+        ),
+        (
+            "CreateBuildJobScmVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobScmVo),
+        ),
+        (
+            "CreateBuildJobSteps",
+            || ::schemars::schema_for!(super::types::CreateBuildJobSteps),
+        ),
+        (
+            "CreateBuildJobStepsVo",
+            || ::schemars::schema_for!(super::types::CreateBuildJobStepsVo),
+        ),
+        (
+            "CreateBuildTimeout",
+            || ::schemars::schema_for!(super::types::CreateBuildTimeout),
+        ),
+        ("CreateTemplate", || ::schemars::schema_for!(super::types::CreateTemplate)),
+        (
+            "CreateTemplateSteps",
+            || ::schemars::schema_for!(super::types::CreateTemplateSteps),
+        ),
+        (
+            "CreateTemplatesItems",
+            || ::schemars::schema_for!(super::types::CreateTemplatesItems),
+        ),
+        (
+            "CreateTemplatesRequestBody",
+            || ::schemars::schema_for!(super::types::CreateTemplatesRequestBody),
+        ),
+        (
+            "CreateTemplatesResponse",
+            || ::schemars::schema_for!(super::types::CreateTemplatesResponse),
+        ),
+        (
+            "DefaultResponseBody",
+            || ::schemars::schema_for!(super::types::DefaultResponseBody),
+        ),
+        (
+            "DeleteBuildJobResponse",
+            || ::schemars::schema_for!(super::types::DeleteBuildJobResponse),
+        ),
+        (
+            "DeleteBuildJobResult",
+            || ::schemars::schema_for!(super::types::DeleteBuildJobResult),
+        ),
+        (
+            "DeleteTemplatesResponse",
+            || ::schemars::schema_for!(super::types::DeleteTemplatesResponse),
+        ),
+        (
+            "DeleteTheJobResponseBody",
+            || ::schemars::schema_for!(super::types::DeleteTheJobResponseBody),
+        ),
+        (
+            "DisableTheJobRequestBody",
+            || ::schemars::schema_for!(super::types::DisableTheJobRequestBody),
+        ),
+        ("DomainStatuses", || ::schemars::schema_for!(super::types::DomainStatuses)),
+        (
+            "DomainStatusesResponseBody",
+            || ::schemars::schema_for!(super::types::DomainStatusesResponseBody),
+        ),
+        (
+            "DomainsStatusesRequestBody",
+            || ::schemars::schema_for!(super::types::DomainsStatusesRequestBody),
+        ),
+        ("EndPointResponse", || ::schemars::schema_for!(super::types::EndPointResponse)),
+        ("ErrorResponse", || ::schemars::schema_for!(super::types::ErrorResponse)),
+        (
+            "FavouriteResponse",
+            || ::schemars::schema_for!(super::types::FavouriteResponse),
+        ),
+        ("FlowGraph2", || ::schemars::schema_for!(super::types::FlowGraph2)),
+        ("FullStages", || ::schemars::schema_for!(super::types::FullStages)),
+        ("HistoryBuildStep", || ::schemars::schema_for!(super::types::HistoryBuildStep)),
+        ("IsDisable", || ::schemars::schema_for!(super::types::IsDisable)),
+        ("Job", || ::schemars::schema_for!(super::types::Job)),
+        ("JobConfig", || ::schemars::schema_for!(super::types::JobConfig)),
+        ("JobConfigScm", || ::schemars::schema_for!(super::types::JobConfigScm)),
+        (
+            "JobGroupRequestBody",
+            || ::schemars::schema_for!(super::types::JobGroupRequestBody),
+        ),
+        (
+            "JobGroupResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupResponseBody),
+        ),
+        (
+            "JobGroupTreeResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupTreeResponseBody),
+        ),
+        (
+            "JobGroupTreeResultResponseBody",
+            || ::schemars::schema_for!(super::types::JobGroupTreeResultResponseBody),
+        ),
+        ("JobHistoryRecord", || ::schemars::schema_for!(super::types::JobHistoryRecord)),
+        ("JobList", || ::schemars::schema_for!(super::types::JobList)),
+        (
+            "JobPeriodHistoryRecord",
+            || ::schemars::schema_for!(super::types::JobPeriodHistoryRecord),
+        ),
+        (
+            "JobPipelineInfoItems",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoItems),
+        ),
+        (
+            "JobPipelineInfoParameters",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoParameters),
+        ),
+        (
+            "JobPipelineInfoParamsItems",
+            || ::schemars::schema_for!(super::types::JobPipelineInfoParamsItems),
+        ),
+        ("JobStatusBody", || ::schemars::schema_for!(super::types::JobStatusBody)),
+        (
+            "JobStatusResponseBody",
+            || ::schemars::schema_for!(super::types::JobStatusResponseBody),
+        ),
+        (
+            "JobStatusResultResponseBody",
+            || ::schemars::schema_for!(super::types::JobStatusResultResponseBody),
+        ),
+        ("JobSummary", || ::schemars::schema_for!(super::types::JobSummary)),
+        ("JobSummaryBody", || ::schemars::schema_for!(super::types::JobSummaryBody)),
+        (
+            "JobUpdateRecordListVo",
+            || ::schemars::schema_for!(super::types::JobUpdateRecordListVo),
+        ),
+        ("JobsRequestBody", || ::schemars::schema_for!(super::types::JobsRequestBody)),
+        ("LimitsParam", || ::schemars::schema_for!(super::types::LimitsParam)),
+        (
+            "ListBriefRecordBody",
+            || ::schemars::schema_for!(super::types::ListBriefRecordBody),
+        ),
+        (
+            "ListBriefRecordResponseBody",
+            || ::schemars::schema_for!(super::types::ListBriefRecordResponseBody),
+        ),
+        (
+            "ListBuildInfoRecordBody",
+            || ::schemars::schema_for!(super::types::ListBuildInfoRecordBody),
+        ),
+        (
+            "ListEndPointsResultResponseBody",
+            || ::schemars::schema_for!(super::types::ListEndPointsResultResponseBody),
+        ),
+        ("ListJob", || ::schemars::schema_for!(super::types::ListJob)),
+        (
+            "ListJobConfigResponse",
+            || ::schemars::schema_for!(super::types::ListJobConfigResponse),
+        ),
+        (
+            "ListJunitCoverageSummary",
+            || ::schemars::schema_for!(super::types::ListJunitCoverageSummary),
+        ),
+        ("ListKeystore", || ::schemars::schema_for!(super::types::ListKeystore)),
+        (
+            "ListKeystoreSearchResponseBody",
+            || ::schemars::schema_for!(super::types::ListKeystoreSearchResponseBody),
+        ),
+        (
+            "ListNoticeResponse",
+            || ::schemars::schema_for!(super::types::ListNoticeResponse),
+        ),
+        (
+            "ListOfficialTemplate",
+            || ::schemars::schema_for!(super::types::ListOfficialTemplate),
+        ),
+        (
+            "ListRecommendOfficialTemplateRequestBody",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ListRecommendOfficialTemplateRequestBody
+                )
+            },
+        ),
+        ("ListRecords", || ::schemars::schema_for!(super::types::ListRecords)),
+        (
+            "ListRelatedProjectInfo",
+            || ::schemars::schema_for!(super::types::ListRelatedProjectInfo),
+        ),
+        (
+            "ListTemplatesResponse",
+            || ::schemars::schema_for!(super::types::ListTemplatesResponse),
+        ),
+        ("LogLevel", || ::schemars::schema_for!(super::types::LogLevel)),
+        (
+            "MoveJobGroupRequestBody",
+            || ::schemars::schema_for!(super::types::MoveJobGroupRequestBody),
+        ),
+        (
+            "MoveJobGroupResponseBody",
+            || ::schemars::schema_for!(super::types::MoveJobGroupResponseBody),
+        ),
+        ("NoticeJobResult", || ::schemars::schema_for!(super::types::NoticeJobResult)),
+        (
+            "NoticeOperationResponse",
+            || ::schemars::schema_for!(super::types::NoticeOperationResponse),
+        ),
+        ("NoticeType", || ::schemars::schema_for!(super::types::NoticeType)),
+        (
+            "OctopusV3LogResponseBody",
+            || ::schemars::schema_for!(super::types::OctopusV3LogResponseBody),
+        ),
+        ("ParameterItem", || ::schemars::schema_for!(super::types::ParameterItem)),
+        ("ParameterItemVo", || ::schemars::schema_for!(super::types::ParameterItemVo)),
+        ("Parameters", || ::schemars::schema_for!(super::types::Parameters)),
+        ("ParametersVo", || ::schemars::schema_for!(super::types::ParametersVo)),
+        ("Params", || ::schemars::schema_for!(super::types::Params)),
+        (
+            "ProjectPermissionRequestBody",
+            || ::schemars::schema_for!(super::types::ProjectPermissionRequestBody),
+        ),
+        (
+            "QueryCustomTemplatesResponseBody",
+            || ::schemars::schema_for!(super::types::QueryCustomTemplatesResponseBody),
+        ),
+        (
+            "QueryCustomTemplatesResult",
+            || ::schemars::schema_for!(super::types::QueryCustomTemplatesResult),
+        ),
+        (
+            "QueryJobConfigResponseBody",
+            || ::schemars::schema_for!(super::types::QueryJobConfigResponseBody),
+        ),
+        (
+            "QueryJobNoticeItems",
+            || ::schemars::schema_for!(super::types::QueryJobNoticeItems),
+        ),
+        ("QueryTemplate", || ::schemars::schema_for!(super::types::QueryTemplate)),
+        ("QueryTemplateVo", || ::schemars::schema_for!(super::types::QueryTemplateVo)),
+        (
+            "QueryTemplatesItems",
+            || ::schemars::schema_for!(super::types::QueryTemplatesItems),
+        ),
+        (
+            "QueryTemplatesResult",
+            || ::schemars::schema_for!(super::types::QueryTemplatesResult),
+        ),
+        (
+            "RealTimeLogResponseBody",
+            || ::schemars::schema_for!(super::types::RealTimeLogResponseBody),
+        ),
+        ("RecyclingJob", || ::schemars::schema_for!(super::types::RecyclingJob)),
+        ("RecyclingJobs", || ::schemars::schema_for!(super::types::RecyclingJobs)),
+        ("Repositories", || ::schemars::schema_for!(super::types::Repositories)),
+        ("ResponseStatus", || ::schemars::schema_for!(super::types::ResponseStatus)),
+        ("ResponseString", || ::schemars::schema_for!(super::types::ResponseString)),
+        (
+            "RolePermissionsRequestBody",
+            || ::schemars::schema_for!(super::types::RolePermissionsRequestBody),
+        ),
+        (
+            "RunJobParameterItem",
+            || ::schemars::schema_for!(super::types::RunJobParameterItem),
+        ),
+        (
+            "RunJobRequestBody",
+            || ::schemars::schema_for!(super::types::RunJobRequestBody),
+        ),
+        ("RunJobResponse", || ::schemars::schema_for!(super::types::RunJobResponse)),
+        ("RunJobScm", || ::schemars::schema_for!(super::types::RunJobScm)),
+        (
+            "SaveTemplateUsedInfo",
+            || ::schemars::schema_for!(super::types::SaveTemplateUsedInfo),
+        ),
+        (
+            "SaveTemplateUsedInfoRequestBody",
+            || ::schemars::schema_for!(super::types::SaveTemplateUsedInfoRequestBody),
+        ),
+        ("SetKeepTime", || ::schemars::schema_for!(super::types::SetKeepTime)),
+        (
+            "SetKeepTimeRequestBody",
+            || ::schemars::schema_for!(super::types::SetKeepTimeRequestBody),
+        ),
+        ("ShowBuildRecord", || ::schemars::schema_for!(super::types::ShowBuildRecord)),
+        (
+            "ShowBuildRecordBuildScript",
+            || ::schemars::schema_for!(super::types::ShowBuildRecordBuildScript),
+        ),
+        (
+            "ShowDefaultBuildParameters",
+            || ::schemars::schema_for!(super::types::ShowDefaultBuildParameters),
+        ),
+        (
+            "ShowDefaultProjectPermissionResponseBody",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ShowDefaultProjectPermissionResponseBody
+                )
+            },
+        ),
+        ("ShowDomainStatus", || ::schemars::schema_for!(super::types::ShowDomainStatus)),
+        (
+            "ShowFlowGraphResponse",
+            || ::schemars::schema_for!(super::types::ShowFlowGraphResponse),
+        ),
+        (
+            "ShowHistoryDetailsResponse",
+            || ::schemars::schema_for!(super::types::ShowHistoryDetailsResponse),
+        ),
+        (
+            "ShowImageTemplateListResponseBody",
+            || ::schemars::schema_for!(super::types::ShowImageTemplateListResponseBody),
+        ),
+        (
+            "ShowJobBuildSuccessRatio",
+            || ::schemars::schema_for!(super::types::ShowJobBuildSuccessRatio),
+        ),
+        ("ShowJobBuildTime", || ::schemars::schema_for!(super::types::ShowJobBuildTime)),
+        (
+            "ShowJobConfigDiffResponseBody",
+            || ::schemars::schema_for!(super::types::ShowJobConfigDiffResponseBody),
+        ),
+        ("ShowJobInfo", || ::schemars::schema_for!(super::types::ShowJobInfo)),
+        (
+            "ShowJobListByProjectIdResponse",
+            || ::schemars::schema_for!(super::types::ShowJobListByProjectIdResponse),
+        ),
+        (
+            "ShowJobPermission",
+            || ::schemars::schema_for!(super::types::ShowJobPermission),
+        ),
+        (
+            "ShowJobPipelineInfoResponseBody",
+            || ::schemars::schema_for!(super::types::ShowJobPipelineInfoResponseBody),
+        ),
+        (
+            "ShowJobRolePermission",
+            || ::schemars::schema_for!(super::types::ShowJobRolePermission),
+        ),
+        (
+            "ShowJobStatusResponse",
+            || ::schemars::schema_for!(super::types::ShowJobStatusResponse),
+        ),
+        (
+            "ShowJobSuccessRatioResponse",
+            || ::schemars::schema_for!(super::types::ShowJobSuccessRatioResponse),
+        ),
+        (
+            "ShowKeystorePermissionResponseBody",
+            || ::schemars::schema_for!(super::types::ShowKeystorePermissionResponseBody),
+        ),
+        (
+            "ShowLastHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowLastHistoryResponse),
+        ),
+        (
+            "ShowListHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowListHistoryResponse),
+        ),
+        (
+            "ShowListPeriodHistoryResponse",
+            || ::schemars::schema_for!(super::types::ShowListPeriodHistoryResponse),
+        ),
+        (
+            "ShowOutputInfoResponse",
+            || ::schemars::schema_for!(super::types::ShowOutputInfoResponse),
+        ),
+        (
+            "ShowPackageSpecCountDownResponse",
+            || ::schemars::schema_for!(super::types::ShowPackageSpecCountDownResponse),
+        ),
+        (
+            "ShowRecordDetailResponse",
+            || ::schemars::schema_for!(super::types::ShowRecordDetailResponse),
+        ),
+        (
+            "ShowRecordInfoResponse",
+            || ::schemars::schema_for!(super::types::ShowRecordInfoResponse),
+        ),
+        (
+            "ShowRelatedProject",
+            || ::schemars::schema_for!(super::types::ShowRelatedProject),
+        ),
+        (
+            "ShowReportSummary",
+            || ::schemars::schema_for!(super::types::ShowReportSummary),
+        ),
+        (
+            "ShowReportSummaryBody",
+            || ::schemars::schema_for!(super::types::ShowReportSummaryBody),
+        ),
+        (
+            "ShowRunningStatus",
+            || ::schemars::schema_for!(super::types::ShowRunningStatus),
+        ),
+        (
+            "ShowTemplateResponse",
+            || ::schemars::schema_for!(super::types::ShowTemplateResponse),
+        ),
+        (
+            "ShowUserChargeTypeResponse",
+            || ::schemars::schema_for!(super::types::ShowUserChargeTypeResponse),
+        ),
+        (
+            "ShowUserOverPackageQuota",
+            || ::schemars::schema_for!(super::types::ShowUserOverPackageQuota),
+        ),
+        (
+            "ShowUserProjectPermission",
+            || ::schemars::schema_for!(super::types::ShowUserProjectPermission),
+        ),
+        (
+            "StatusSuccessResult",
+            || ::schemars::schema_for!(super::types::StatusSuccessResult),
+        ),
+        (
+            "StatusSuccessResultWithUUID",
+            || ::schemars::schema_for!(super::types::StatusSuccessResultWithUuid),
+        ),
+        (
+            "StopBuildJobResponse",
+            || ::schemars::schema_for!(super::types::StopBuildJobResponse),
+        ),
+        (
+            "StopJobRequestBody",
+            || ::schemars::schema_for!(super::types::StopJobRequestBody),
+        ),
+        ("StopJobResponse", || ::schemars::schema_for!(super::types::StopJobResponse)),
+        (
+            "StopTheJobResponse",
+            || ::schemars::schema_for!(super::types::StopTheJobResponse),
+        ),
+        ("SystemParameters", || ::schemars::schema_for!(super::types::SystemParameters)),
+        ("TemplateList", || ::schemars::schema_for!(super::types::TemplateList)),
+        (
+            "TemplateResponseBody",
+            || ::schemars::schema_for!(super::types::TemplateResponseBody),
+        ),
+        ("Tips", || ::schemars::schema_for!(super::types::Tips)),
+        (
+            "TotalResponseBody",
+            || ::schemars::schema_for!(super::types::TotalResponseBody),
+        ),
+        ("Trigger", || ::schemars::schema_for!(super::types::Trigger)),
+        ("TriggerVo", || ::schemars::schema_for!(super::types::TriggerVo)),
+        ("Triggers", || ::schemars::schema_for!(super::types::Triggers)),
+        ("TriggersVo", || ::schemars::schema_for!(super::types::TriggersVo)),
+        (
+            "UpdateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateBuildJobRequestBody),
+        ),
+        (
+            "UpdateKeystorePermissionRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateKeystorePermissionRequestBody),
+        ),
+        (
+            "UpdateKeystoreRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateKeystoreRequestBody),
+        ),
+        (
+            "UpdateNoticeRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateNoticeRequestBody),
+        ),
+        (
+            "UploadKeystoreRequestBody",
+            || ::schemars::schema_for!(super::types::UploadKeystoreRequestBody),
+        ),
+        (
+            "UploadKeystoreResponse",
+            || ::schemars::schema_for!(super::types::UploadKeystoreResponse),
+        ),
+        (
+            "V1CreateBuildJobRequestBody",
+            || ::schemars::schema_for!(super::types::V1CreateBuildJobRequestBody),
+        ),
+        (
+            "V1UpdateNoticeRequestBody",
+            || ::schemars::schema_for!(super::types::V1UpdateNoticeRequestBody),
+        ),
+    ];
     /// All of the above.
     pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
         name: "CodeArts Build",

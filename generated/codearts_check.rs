@@ -17895,37 +17895,81 @@ pub mod operations {
     ];
     fn pages_of_list_rules<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rules();
-        let builder = match args("rule_languages") {
+        let builder = match input.get("rule_languages") {
             Some(value) => builder.rule_languages(value),
             None => builder,
         };
-        let builder = match args("rule_severity") {
+        let builder = match input.get("rule_severity") {
             Some(value) => builder.rule_severity(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRules", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRules", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_defects<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_defects();
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("status_ids") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskDefects", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskDefects", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("status_ids") {
             Some(value) => builder.status_ids(value),
             None => builder,
         };
-        let builder = match args("severity") {
+        let builder = match input.get("severity") {
             Some(value) => builder.severity(value),
             None => builder,
         };
@@ -17933,83 +17977,171 @@ pub mod operations {
     }
     fn pages_of_list_template_rules<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_template_rules();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("ruleset_id") {
+        let builder = match input.get("ruleset_id") {
             Some(value) => builder.ruleset_id(value),
             None => builder,
         };
-        let builder = match args("types") {
+        let builder = match input.get("types") {
             Some(value) => builder.types(value),
             None => builder,
         };
-        let builder = match args("languages") {
+        let builder = match input.get("languages") {
             Some(value) => builder.languages(value),
             None => builder,
         };
-        let builder = match args("tags") {
+        let builder = match input.get("tags") {
             Some(value) => builder.tags(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplateRules", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplateRules", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_rulesets<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rulesets();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("category") {
+        let builder = match input.get("category") {
             Some(value) => builder.category(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRulesets", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRulesets", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_list_by_project_id<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_list_by_project_id();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskListByProjectId", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskListByProjectId", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_check_record<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.check_record();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("start_time") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRecord", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRecord", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("start_time") {
             Some(value) => builder.start_time(value),
             None => builder,
         };
-        let builder = match args("end_time") {
+        let builder = match input.get("end_time") {
             Some(value) => builder.end_time(value),
             None => builder,
         };
@@ -18017,80 +18149,168 @@ pub mod operations {
     }
     fn pages_of_show_task_path_tree<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_path_tree();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("current_path") {
+        let builder = match input.get("current_path") {
             Some(value) => builder.current_path(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskPathTree", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskPathTree", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_task_settings<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_task_settings();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskSettings", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTaskSettings", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_check_ruleset_parameters<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.check_ruleset_parameters();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
             None => builder,
         };
-        let builder = match args("ruleset_id") {
+        let builder = match input.get("ruleset_id") {
             Some(value) => builder.ruleset_id(value),
             None => builder,
         };
-        let builder = match args("language") {
+        let builder = match input.get("language") {
             Some(value) => builder.language(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRulesetParameters", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("CheckRulesetParameters", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_show_tasks_rulesets<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.show_tasks_rulesets();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("task_id") {
+        let builder = match input.get("task_id") {
             Some(value) => builder.task_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTasksRulesets", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ShowTasksRulesets", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
@@ -19048,6 +19268,147 @@ pub mod operations {
             crate::dynamic::json(builder).await
         })
     }
+    /// Every component schema of the spec that is a generated type (by component name), with
+    /// the type's `schemars` schema.
+    #[cfg(feature = "schemars")]
+    pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[
+        ("CheckConfigInfo", || ::schemars::schema_for!(super::types::CheckConfigInfo)),
+        (
+            "CheckRecordDataInfo",
+            || ::schemars::schema_for!(super::types::CheckRecordDataInfo),
+        ),
+        (
+            "CheckRecordIssueCountsInfo",
+            || ::schemars::schema_for!(super::types::CheckRecordIssueCountsInfo),
+        ),
+        (
+            "CheckRecordResult",
+            || ::schemars::schema_for!(super::types::CheckRecordResult),
+        ),
+        ("CheckboxStatus", || ::schemars::schema_for!(super::types::CheckboxStatus)),
+        (
+            "ConfigTaskParameterBody",
+            || ::schemars::schema_for!(super::types::ConfigTaskParameterBody),
+        ),
+        (
+            "CreateTaskRequestV2",
+            || ::schemars::schema_for!(super::types::CreateTaskRequestV2),
+        ),
+        ("CustomAttributes", || ::schemars::schema_for!(super::types::CustomAttributes)),
+        (
+            "CustomAttributesRule",
+            || ::schemars::schema_for!(super::types::CustomAttributesRule),
+        ),
+        ("DefectEvents", || ::schemars::schema_for!(super::types::DefectEvents)),
+        ("DefectFragmentV2", || ::schemars::schema_for!(super::types::DefectFragmentV2)),
+        ("DefectInfoV2", || ::schemars::schema_for!(super::types::DefectInfoV2)),
+        ("DefectSeverity", || ::schemars::schema_for!(super::types::DefectSeverity)),
+        ("DefectStatus", || ::schemars::schema_for!(super::types::DefectStatus)),
+        ("ErrorResponse", || ::schemars::schema_for!(super::types::ErrorResponse)),
+        (
+            "IgnorePathSettingItem",
+            || ::schemars::schema_for!(super::types::IgnorePathSettingItem),
+        ),
+        ("IgnoreType", || ::schemars::schema_for!(super::types::IgnoreType)),
+        ("IncConfigV2", || ::schemars::schema_for!(super::types::IncConfigV2)),
+        ("Language", || ::schemars::schema_for!(super::types::Language)),
+        ("ListRulesetsRes", || ::schemars::schema_for!(super::types::ListRulesetsRes)),
+        (
+            "ListTemplateRulesRes",
+            || ::schemars::schema_for!(super::types::ListTemplateRulesRes),
+        ),
+        ("LogInfo", || ::schemars::schema_for!(super::types::LogInfo)),
+        ("MetricInfo", || ::schemars::schema_for!(super::types::MetricInfo)),
+        ("ParamInfo", || ::schemars::schema_for!(super::types::ParamInfo)),
+        ("PathTreeResponse", || ::schemars::schema_for!(super::types::PathTreeResponse)),
+        ("ProgressDetailV2", || ::schemars::schema_for!(super::types::ProgressDetailV2)),
+        ("ProgressInfoV2", || ::schemars::schema_for!(super::types::ProgressInfoV2)),
+        ("RuleConfig", || ::schemars::schema_for!(super::types::RuleConfig)),
+        ("RuleItem", || ::schemars::schema_for!(super::types::RuleItem)),
+        ("RuleListItem", || ::schemars::schema_for!(super::types::RuleListItem)),
+        ("RuleListResponse", || ::schemars::schema_for!(super::types::RuleListResponse)),
+        ("RuleSetV2", || ::schemars::schema_for!(super::types::RuleSetV2)),
+        ("Ruleset", || ::schemars::schema_for!(super::types::Ruleset)),
+        ("RulesetItem", || ::schemars::schema_for!(super::types::RulesetItem)),
+        ("RulesetRes", || ::schemars::schema_for!(super::types::RulesetRes)),
+        ("RunRequestV2", || ::schemars::schema_for!(super::types::RunRequestV2)),
+        ("RunTaskInfoV2", || ::schemars::schema_for!(super::types::RunTaskInfoV2)),
+        (
+            "ShowDefectsDetailResponseV2",
+            || ::schemars::schema_for!(super::types::ShowDefectsDetailResponseV2),
+        ),
+        (
+            "ShowDefectsStatisticResponseV2",
+            || ::schemars::schema_for!(super::types::ShowDefectsStatisticResponseV2),
+        ),
+        (
+            "ShowTasksResponseV2",
+            || ::schemars::schema_for!(super::types::ShowTasksResponseV2),
+        ),
+        ("SimpleTaskInfoV2", || ::schemars::schema_for!(super::types::SimpleTaskInfoV2)),
+        (
+            "StatisticSeverityV2",
+            || ::schemars::schema_for!(super::types::StatisticSeverityV2),
+        ),
+        (
+            "StatisticStatusV2",
+            || ::schemars::schema_for!(super::types::StatisticStatusV2),
+        ),
+        (
+            "TaskAdvancedSettings",
+            || ::schemars::schema_for!(super::types::TaskAdvancedSettings),
+        ),
+        (
+            "TaskAdvancedSettingsItem",
+            || ::schemars::schema_for!(super::types::TaskAdvancedSettingsItem),
+        ),
+        (
+            "TaskCheckParameters",
+            || ::schemars::schema_for!(super::types::TaskCheckParameters),
+        ),
+        (
+            "TaskCheckResponse",
+            || ::schemars::schema_for!(super::types::TaskCheckResponse),
+        ),
+        (
+            "TaskCheckSettingsItem",
+            || ::schemars::schema_for!(super::types::TaskCheckSettingsItem),
+        ),
+        ("TaskIdV2", || ::schemars::schema_for!(super::types::TaskIdV2)),
+        ("TaskInfoV2", || ::schemars::schema_for!(super::types::TaskInfoV2)),
+        ("TaskLogRes", || ::schemars::schema_for!(super::types::TaskLogRes)),
+        ("TaskMetricInfo", || ::schemars::schema_for!(super::types::TaskMetricInfo)),
+        ("TaskRulesetInfo", || ::schemars::schema_for!(super::types::TaskRulesetInfo)),
+        (
+            "TaskRulesetResponse",
+            || ::schemars::schema_for!(super::types::TaskRulesetResponse),
+        ),
+        (
+            "TaskSettingsResponse",
+            || ::schemars::schema_for!(super::types::TaskSettingsResponse),
+        ),
+        ("TreeNode", || ::schemars::schema_for!(super::types::TreeNode)),
+        (
+            "UpdateDefectRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateDefectRequestBody),
+        ),
+        (
+            "UpdateIgnorePathRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateIgnorePathRequestBody),
+        ),
+        (
+            "UpdateTaskRuleset",
+            || ::schemars::schema_for!(super::types::UpdateTaskRuleset),
+        ),
+        (
+            "UpdateTaskRulesetItem",
+            || ::schemars::schema_for!(super::types::UpdateTaskRulesetItem),
+        ),
+        (
+            "UpdateTaskSettingsRequestBody",
+            || ::schemars::schema_for!(super::types::UpdateTaskSettingsRequestBody),
+        ),
+    ];
     /// All of the above.
     pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
         name: "CodeArts Check",

@@ -65962,84 +65962,149 @@ pub mod operations {
     ];
     fn pages_of_list_endpoints_details<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_endpoints_details();
-        let builder = match args("project_uuid") {
+        let builder = match input.get("project_uuid") {
             Some(value) => builder.project_uuid(value),
             None => builder,
         };
-        let builder = match args("region_name") {
+        let builder = match input.get("region_name") {
             Some(value) => builder.region_name(value),
             None => builder,
         };
-        let builder = match args("module_id") {
+        let builder = match input.get("module_id") {
             Some(value) => builder.module_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndpointsDetails", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListEndpointsDetails", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_plugin_version_number<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_plugin_version_number();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("plugin_name") {
+        let builder = match input.get("plugin_name") {
             Some(value) => builder.plugin_name(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_p_lugin_version<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_p_lugin_version();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("plugin_name") {
+        let builder = match input.get("plugin_name") {
             Some(value) => builder.plugin_name(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_plugins<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_plugins();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::AgentPluginInfoQueryDto,
+                        >("ListPlugins", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_publisher<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_publisher();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
+            None => builder,
+        };
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
@@ -66047,54 +66112,117 @@ pub mod operations {
     }
     fn pages_of_list_base_plugins<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_base_plugins();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("attribution") {
+        let builder = match input.get("attribution") {
             Some(value) => builder.attribution(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => builder.offset(value),
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => builder.limit(value),
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_base_plugins_new_post<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_base_plugins_new_post();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBasePluginsNewPost", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListBasePluginsNewPost", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::BusinessTypePluginsQueryDto,
+                        >("ListBasePluginsNewPost", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_rule<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_rule();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRule", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListRule", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
@@ -66102,24 +66230,46 @@ pub mod operations {
     }
     fn pages_of_list_open_source_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_open_source_strategy();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("creator_name") {
+        let builder = match input.get("creator_name") {
             Some(value) => builder.creator_name(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListOpenSourceStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListOpenSourceStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
@@ -66127,54 +66277,73 @@ pub mod operations {
     }
     fn pages_of_list_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_strategy();
-        let builder = match args("domain_id") {
+        let builder = match input.get("domain_id") {
             Some(value) => builder.domain_id(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
                     )
             }
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("is_valid") {
+        let builder = match input.get("is_valid") {
             Some(value) => {
                 builder
                     .is_valid(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("is_valid: `{}` is not true or false", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListStrategy", "is_valid", &value, "true or false")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
-        let builder = match args("cloud_project_id") {
+        let builder = match input.get("cloud_project_id") {
             Some(value) => builder.cloud_project_id(value),
             None => builder,
         };
@@ -66182,35 +66351,67 @@ pub mod operations {
     }
     fn pages_of_list_project_open_source_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_open_source_strategy();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("creator_name") {
+        let builder = match input.get("creator_name") {
             Some(value) => builder.creator_name(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "limit",
+                            &value,
+                            "an integer",
+                        )?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >(
+                            "ListProjectOpenSourceStrategy",
+                            "offset",
+                            &value,
+                            "an integer",
+                        )?,
                     )
             }
             None => builder,
@@ -66219,50 +66420,69 @@ pub mod operations {
     }
     fn pages_of_list_project_strategy<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_project_strategy();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("include_tenant_rule_set") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectStrategy", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListProjectStrategy", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("include_tenant_rule_set") {
             Some(value) => {
                 builder
                     .include_tenant_rule_set(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!(
-                                    "include_tenant_rule_set: `{}` is not true or false", value
-                                )
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >(
+                            "ListProjectStrategy",
+                            "include_tenant_rule_set",
+                            &value,
+                            "true or false",
+                        )?,
                     )
             }
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("is_valid") {
+        let builder = match input.get("is_valid") {
             Some(value) => {
                 builder
                     .is_valid(
-                        value
-                            .trim()
-                            .parse::<bool>()
-                            .map_err(|_| {
-                                format!("is_valid: `{}` is not true or false", value)
-                            })?,
+                        crate::dynamic::parse::<
+                            bool,
+                        >("ListProjectStrategy", "is_valid", &value, "true or false")?,
                     )
             }
             None => builder,
         };
-        let builder = match args("type") {
+        let builder = match input.get("type") {
             Some(value) => builder.type_(value),
             None => builder,
         };
@@ -66270,58 +66490,113 @@ pub mod operations {
     }
     fn pages_of_list_pipleine_build_result<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipleine_build_result();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("start_date") {
+        let builder = match input.get("start_date") {
             Some(value) => builder.start_date(value),
             None => builder,
         };
-        let builder = match args("end_date") {
+        let builder = match input.get("end_date") {
             Some(value) => builder.end_date(value),
+            None => builder,
+        };
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListPipleineBuildResult", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListPipleineBuildResult", "limit", &value, "an integer")?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_simple_info<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_simple_info();
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineSimpleInfoRequestBody,
+                        >("ListPipelineSimpleInfo", body)?,
+                    )
+            }
+            None => builder,
+        };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_templates();
-        let builder = match args("template_type") {
+        let builder = match input.get("template_type") {
             Some(value) => builder.template_type(value),
             None => builder,
         };
-        let builder = match args("is_build_in") {
+        let builder = match input.get("is_build_in") {
             Some(value) => builder.is_build_in(value),
             None => builder,
         };
-        let builder = match args("name") {
+        let builder = match input.get("offset") {
+            Some(value) => {
+                builder
+                    .offset(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplates", "offset", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("limit") {
+            Some(value) => {
+                builder
+                    .limit(
+                        crate::dynamic::parse::<
+                            i32,
+                        >("ListTemplates", "limit", &value, "an integer")?,
+                    )
+            }
+            None => builder,
+        };
+        let builder = match input.get("name") {
             Some(value) => builder.name(value),
             None => builder,
         };
-        let builder = match args("sort") {
+        let builder = match input.get("sort") {
             Some(value) => builder.sort(value),
             None => builder,
         };
-        let builder = match args("asc") {
+        let builder = match input.get("asc") {
             Some(value) => builder.asc(value),
             None => builder,
         };
@@ -66329,56 +66604,100 @@ pub mod operations {
     }
     fn pages_of_list_variable_groups<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_variable_groups();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListVariableGroupsReq,
+                        >("ListVariableGroups", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipelines<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipelines();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineQuery,
+                        >("ListPipelines", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_runs<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_runs();
-        let builder = match args("project_id") {
+        let builder = match input.get("project_id") {
             Some(value) => builder.project_id(value),
             None => builder,
         };
-        let builder = match args("pipeline_id") {
+        let builder = match input.get("pipeline_id") {
             Some(value) => builder.pipeline_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineRunsQuery,
+                        >("ListPipelineRuns", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
     }
     fn pages_of_list_pipeline_templates<'a>(
         client: &'a super::Client,
-        args: &dyn Fn(&str) -> Option<String>,
+        input: &crate::dynamic::Input,
         size: u32,
-    ) -> Result<crate::paginate::JsonPages<'a>, String> {
-        let _ = args;
+    ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+        let _ = input;
         let builder = client.list_pipeline_templates();
-        let builder = match args("tenant_id") {
+        let builder = match input.get("tenant_id") {
             Some(value) => builder.tenant_id(value),
+            None => builder,
+        };
+        let builder = match &input.body {
+            Some(body) => {
+                builder
+                    .body(
+                        crate::dynamic::typed::<
+                            super::types::ListPipelineTemplatesQuery,
+                        >("ListPipelineTemplates", body)?,
+                    )
+            }
             None => builder,
         };
         Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
@@ -69730,6 +70049,731 @@ pub mod operations {
             crate::dynamic::json(builder).await
         })
     }
+    /// Every component schema of the spec that is a generated type (by component name), with
+    /// the type's `schemars` schema.
+    #[cfg(feature = "schemars")]
+    pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[
+        (
+            "ActionsManualRunPipelineDTO",
+            || ::schemars::schema_for!(super::types::ActionsManualRunPipelineDto),
+        ),
+        (
+            "ActionsPipelineRunsPollingQueryDTO",
+            || ::schemars::schema_for!(super::types::ActionsPipelineRunsPollingQueryDto),
+        ),
+        (
+            "ActionsPipelineRunsQueryDTO",
+            || ::schemars::schema_for!(super::types::ActionsPipelineRunsQueryDto),
+        ),
+        (
+            "ActionsReRunPipelineDTO",
+            || ::schemars::schema_for!(super::types::ActionsReRunPipelineDto),
+        ),
+        (
+            "AgentPluginInfoQueryDTO",
+            || ::schemars::schema_for!(super::types::AgentPluginInfoQueryDto),
+        ),
+        ("AlertPolicyDTO", || ::schemars::schema_for!(super::types::AlertPolicyDto)),
+        ("AlertRuleDTO", || ::schemars::schema_for!(super::types::AlertRuleDto)),
+        ("Artifact", || ::schemars::schema_for!(super::types::Artifact)),
+        ("ArtifactHashCode", || ::schemars::schema_for!(super::types::ArtifactHashCode)),
+        (
+            "BusinessTypePluginsQueryDTO",
+            || ::schemars::schema_for!(super::types::BusinessTypePluginsQueryDto),
+        ),
+        ("CodeEvent", || ::schemars::schema_for!(super::types::CodeEvent)),
+        ("CodeSource", || ::schemars::schema_for!(super::types::CodeSource)),
+        ("CodeSourceParams", || ::schemars::schema_for!(super::types::CodeSourceParams)),
+        ("Constraint", || ::schemars::schema_for!(super::types::Constraint)),
+        (
+            "CreateOpenSourceRuleSetReq",
+            || ::schemars::schema_for!(super::types::CreateOpenSourceRuleSetReq),
+        ),
+        ("CreateRuleReq", || ::schemars::schema_for!(super::types::CreateRuleReq)),
+        ("CreateRuleResp", || ::schemars::schema_for!(super::types::CreateRuleResp)),
+        ("CreateRuleSetReq", || ::schemars::schema_for!(super::types::CreateRuleSetReq)),
+        (
+            "CreateRuleSetResp",
+            || ::schemars::schema_for!(super::types::CreateRuleSetResp),
+        ),
+        ("CreateTagReq", || ::schemars::schema_for!(super::types::CreateTagReq)),
+        (
+            "CreateVariableGroupReq",
+            || ::schemars::schema_for!(super::types::CreateVariableGroupReq),
+        ),
+        (
+            "CreateVariableGroupReqVariables",
+            || ::schemars::schema_for!(super::types::CreateVariableGroupReqVariables),
+        ),
+        (
+            "CreateVariableGroupResp",
+            || ::schemars::schema_for!(super::types::CreateVariableGroupResp),
+        ),
+        ("CustomVariable", || ::schemars::schema_for!(super::types::CustomVariable)),
+        (
+            "CustomVariableType",
+            || ::schemars::schema_for!(super::types::CustomVariableType),
+        ),
+        ("DeleteResp", || ::schemars::schema_for!(super::types::DeleteResp)),
+        ("Endpoint", || ::schemars::schema_for!(super::types::Endpoint)),
+        (
+            "EndpointAuthorizationBody",
+            || ::schemars::schema_for!(super::types::EndpointAuthorizationBody),
+        ),
+        (
+            "EndpointCreatorInfo",
+            || ::schemars::schema_for!(super::types::EndpointCreatorInfo),
+        ),
+        ("EndpointList", || ::schemars::schema_for!(super::types::EndpointList)),
+        (
+            "EndpointProxyParam",
+            || ::schemars::schema_for!(super::types::EndpointProxyParam),
+        ),
+        ("ErrorInfo", || ::schemars::schema_for!(super::types::ErrorInfo)),
+        ("ErrorResponse", || ::schemars::schema_for!(super::types::ErrorResponse)),
+        (
+            "ExtensionExecution",
+            || ::schemars::schema_for!(super::types::ExtensionExecution),
+        ),
+        (
+            "ExtensionExecutionStep",
+            || ::schemars::schema_for!(super::types::ExtensionExecutionStep),
+        ),
+        (
+            "ExtensionExtendProp",
+            || ::schemars::schema_for!(super::types::ExtensionExtendProp),
+        ),
+        ("ExtensionModule", || ::schemars::schema_for!(super::types::ExtensionModule)),
+        (
+            "ExtensionModuleList",
+            || ::schemars::schema_for!(super::types::ExtensionModuleList),
+        ),
+        (
+            "ExtensionModuleProperties",
+            || ::schemars::schema_for!(super::types::ExtensionModuleProperties),
+        ),
+        (
+            "ExtensionParameter",
+            || ::schemars::schema_for!(super::types::ExtensionParameter),
+        ),
+        (
+            "ExtensionParameterDisplaySettings",
+            || ::schemars::schema_for!(super::types::ExtensionParameterDisplaySettings),
+        ),
+        (
+            "ExtensionParameterValidation",
+            || ::schemars::schema_for!(super::types::ExtensionParameterValidation),
+        ),
+        (
+            "ExtensionRadioOption",
+            || ::schemars::schema_for!(super::types::ExtensionRadioOption),
+        ),
+        (
+            "ExtensionValidation",
+            || ::schemars::schema_for!(super::types::ExtensionValidation),
+        ),
+        (
+            "FullStagePluginsRelationVO",
+            || ::schemars::schema_for!(super::types::FullStagePluginsRelationVo),
+        ),
+        (
+            "FullStagePluginsRelationVOAddables",
+            || ::schemars::schema_for!(super::types::FullStagePluginsRelationVoAddables),
+        ),
+        (
+            "FullStagePluginsRelationVOAllSteps",
+            || ::schemars::schema_for!(super::types::FullStagePluginsRelationVoAllSteps),
+        ),
+        (
+            "FullStagePluginsRelationVOFullStagePluginsItemList",
+            || {
+                ::schemars::schema_for!(
+                    super::types::FullStagePluginsRelationVoFullStagePluginsItemList
+                )
+            },
+        ),
+        (
+            "FullStagePluginsRelationVOPluginsList",
+            || {
+                ::schemars::schema_for!(
+                    super::types::FullStagePluginsRelationVoPluginsList
+                )
+            },
+        ),
+        ("GitCodeError", || ::schemars::schema_for!(super::types::GitCodeError)),
+        ("GitType", || ::schemars::schema_for!(super::types::GitType)),
+        ("InstanceResponse", || ::schemars::schema_for!(super::types::InstanceResponse)),
+        ("InstanceStatus", || ::schemars::schema_for!(super::types::InstanceStatus)),
+        ("JobRun", || ::schemars::schema_for!(super::types::JobRun)),
+        ("JobRunStatus", || ::schemars::schema_for!(super::types::JobRunStatus)),
+        (
+            "LegacyPipelineOutcome",
+            || ::schemars::schema_for!(super::types::LegacyPipelineOutcome),
+        ),
+        (
+            "LegacyPipelineStatus",
+            || ::schemars::schema_for!(super::types::LegacyPipelineStatus),
+        ),
+        ("LicenseProperty", || ::schemars::schema_for!(super::types::LicenseProperty)),
+        (
+            "ListPipelineQuery",
+            || ::schemars::schema_for!(super::types::ListPipelineQuery),
+        ),
+        (
+            "ListPipelineRunsPage",
+            || ::schemars::schema_for!(super::types::ListPipelineRunsPage),
+        ),
+        (
+            "ListPipelineRunsQuery",
+            || ::schemars::schema_for!(super::types::ListPipelineRunsQuery),
+        ),
+        (
+            "ListPipelineSimpleInfoRequestBody",
+            || ::schemars::schema_for!(super::types::ListPipelineSimpleInfoRequestBody),
+        ),
+        (
+            "ListPipelineTemplatesQuery",
+            || ::schemars::schema_for!(super::types::ListPipelineTemplatesQuery),
+        ),
+        (
+            "ListPipelinesPage",
+            || ::schemars::schema_for!(super::types::ListPipelinesPage),
+        ),
+        (
+            "ListPipelinesPageHighestConfidentiality",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ListPipelinesPageHighestConfidentiality
+                )
+            },
+        ),
+        (
+            "ListPipelinesPagePipelines",
+            || ::schemars::schema_for!(super::types::ListPipelinesPagePipelines),
+        ),
+        (
+            "ListPipelinesPageTagList",
+            || ::schemars::schema_for!(super::types::ListPipelinesPageTagList),
+        ),
+        (
+            "ListVariableGroupsReq",
+            || ::schemars::schema_for!(super::types::ListVariableGroupsReq),
+        ),
+        (
+            "ListVariableGroupsResp",
+            || ::schemars::schema_for!(super::types::ListVariableGroupsResp),
+        ),
+        (
+            "ListVariableGroupsRespPipelineVariableGroups",
+            || {
+                ::schemars::schema_for!(
+                    super::types::ListVariableGroupsRespPipelineVariableGroups
+                )
+            },
+        ),
+        ("LogQuery", || ::schemars::schema_for!(super::types::LogQuery)),
+        ("LogResult", || ::schemars::schema_for!(super::types::LogResult)),
+        (
+            "MergeRequestAction",
+            || ::schemars::schema_for!(super::types::MergeRequestAction),
+        ),
+        ("NewExtension", || ::schemars::schema_for!(super::types::NewExtension)),
+        (
+            "NewExtensionDataSourceBindings",
+            || ::schemars::schema_for!(super::types::NewExtensionDataSourceBindings),
+        ),
+        (
+            "NewExtensionExecution",
+            || ::schemars::schema_for!(super::types::NewExtensionExecution),
+        ),
+        (
+            "NewExtensionInputs",
+            || ::schemars::schema_for!(super::types::NewExtensionInputs),
+        ),
+        (
+            "NewExtensionOutputs",
+            || ::schemars::schema_for!(super::types::NewExtensionOutputs),
+        ),
+        (
+            "OpenSourceRuleContent",
+            || ::schemars::schema_for!(super::types::OpenSourceRuleContent),
+        ),
+        (
+            "OpenSourceRuleSetDetail",
+            || ::schemars::schema_for!(super::types::OpenSourceRuleSetDetail),
+        ),
+        (
+            "OpenSourceRuleSetPageResp",
+            || ::schemars::schema_for!(super::types::OpenSourceRuleSetPageResp),
+        ),
+        (
+            "OpenSourceStrategyResult",
+            || ::schemars::schema_for!(super::types::OpenSourceStrategyResult),
+        ),
+        ("OutputResp", || ::schemars::schema_for!(super::types::OutputResp)),
+        (
+            "OutputRespOutputResult",
+            || ::schemars::schema_for!(super::types::OutputRespOutputResult),
+        ),
+        (
+            "OutputRespStepOutputs",
+            || ::schemars::schema_for!(super::types::OutputRespStepOutputs),
+        ),
+        ("PackageInfo", || ::schemars::schema_for!(super::types::PackageInfo)),
+        (
+            "PageInfoBusinessTypeDefinitionVO",
+            || ::schemars::schema_for!(super::types::PageInfoBusinessTypeDefinitionVo),
+        ),
+        (
+            "PageInfoBusinessTypeDefinitionVOAllSteps",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PageInfoBusinessTypeDefinitionVoAllSteps
+                )
+            },
+        ),
+        (
+            "PageInfoBusinessTypeDefinitionVOData",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PageInfoBusinessTypeDefinitionVoData
+                )
+            },
+        ),
+        (
+            "PageInfoBusinessTypeDefinitionVOPluginsList",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PageInfoBusinessTypeDefinitionVoPluginsList
+                )
+            },
+        ),
+        (
+            "PageInfoOptionalSinglePluginVO",
+            || ::schemars::schema_for!(super::types::PageInfoOptionalSinglePluginVo),
+        ),
+        (
+            "PageInfoOptionalSinglePluginVOData",
+            || ::schemars::schema_for!(super::types::PageInfoOptionalSinglePluginVoData),
+        ),
+        (
+            "PageInfoPublisherVO",
+            || ::schemars::schema_for!(super::types::PageInfoPublisherVo),
+        ),
+        (
+            "PageInfoResponseListPluginBasicVO",
+            || ::schemars::schema_for!(super::types::PageInfoResponseListPluginBasicVo),
+        ),
+        (
+            "PageInfoResponseListString",
+            || ::schemars::schema_for!(super::types::PageInfoResponseListString),
+        ),
+        ("PageView", || ::schemars::schema_for!(super::types::PageView)),
+        ("ParamTypeLimits", || ::schemars::schema_for!(super::types::ParamTypeLimits)),
+        (
+            "PipelineActionResult",
+            || ::schemars::schema_for!(super::types::PipelineActionResult),
+        ),
+        ("PipelineArtifact", || ::schemars::schema_for!(super::types::PipelineArtifact)),
+        (
+            "PipelineBasicInfo",
+            || ::schemars::schema_for!(super::types::PipelineBasicInfo),
+        ),
+        (
+            "PipelineBuildPageResult",
+            || ::schemars::schema_for!(super::types::PipelineBuildPageResult),
+        ),
+        (
+            "PipelineBuildResult",
+            || ::schemars::schema_for!(super::types::PipelineBuildResult),
+        ),
+        (
+            "PipelineByTemplateDTO",
+            || ::schemars::schema_for!(super::types::PipelineByTemplateDto),
+        ),
+        (
+            "PipelineByTemplateDTOVariables",
+            || ::schemars::schema_for!(super::types::PipelineByTemplateDtoVariables),
+        ),
+        (
+            "PipelineConcurrencyMgmt",
+            || ::schemars::schema_for!(super::types::PipelineConcurrencyMgmt),
+        ),
+        ("PipelineDTO", || ::schemars::schema_for!(super::types::PipelineDto)),
+        (
+            "PipelineGroupBindDTO",
+            || ::schemars::schema_for!(super::types::PipelineGroupBindDto),
+        ),
+        (
+            "PipelineGroupBindDTOPipelines",
+            || ::schemars::schema_for!(super::types::PipelineGroupBindDtoPipelines),
+        ),
+        (
+            "PipelineGroupCreateDTO",
+            || ::schemars::schema_for!(super::types::PipelineGroupCreateDto),
+        ),
+        (
+            "PipelineGroupUpdateDTO",
+            || ::schemars::schema_for!(super::types::PipelineGroupUpdateDto),
+        ),
+        ("PipelineGroupVo", || ::schemars::schema_for!(super::types::PipelineGroupVo)),
+        ("PipelineId", || ::schemars::schema_for!(super::types::PipelineId)),
+        (
+            "PipelineInfoResponse",
+            || ::schemars::schema_for!(super::types::PipelineInfoResponse),
+        ),
+        (
+            "PipelineLatestRun",
+            || ::schemars::schema_for!(super::types::PipelineLatestRun),
+        ),
+        (
+            "PipelineLatestRunArtifactParams",
+            || ::schemars::schema_for!(super::types::PipelineLatestRunArtifactParams),
+        ),
+        (
+            "PipelineLatestRunBuildParams",
+            || ::schemars::schema_for!(super::types::PipelineLatestRunBuildParams),
+        ),
+        (
+            "PipelineLatestRunStageStatusList",
+            || ::schemars::schema_for!(super::types::PipelineLatestRunStageStatusList),
+        ),
+        (
+            "PipelineMoveToGroupResponseVo",
+            || ::schemars::schema_for!(super::types::PipelineMoveToGroupResponseVo),
+        ),
+        (
+            "PipelinePageResult",
+            || ::schemars::schema_for!(super::types::PipelinePageResult),
+        ),
+        ("PipelineParam", || ::schemars::schema_for!(super::types::PipelineParam)),
+        (
+            "PipelineParameter",
+            || ::schemars::schema_for!(super::types::PipelineParameter),
+        ),
+        ("PipelineRun", || ::schemars::schema_for!(super::types::PipelineRun)),
+        ("PipelineRunId", || ::schemars::schema_for!(super::types::PipelineRunId)),
+        (
+            "PipelineRunStageStatus",
+            || ::schemars::schema_for!(super::types::PipelineRunStageStatus),
+        ),
+        (
+            "PipelineRunStatus",
+            || ::schemars::schema_for!(super::types::PipelineRunStatus),
+        ),
+        (
+            "PipelineRunSummary",
+            || ::schemars::schema_for!(super::types::PipelineRunSummary),
+        ),
+        ("PipelineSchedule", || ::schemars::schema_for!(super::types::PipelineSchedule)),
+        ("PipelineSource", || ::schemars::schema_for!(super::types::PipelineSource)),
+        (
+            "PipelineSourceParam",
+            || ::schemars::schema_for!(super::types::PipelineSourceParam),
+        ),
+        (
+            "PipelineStateStatus",
+            || ::schemars::schema_for!(super::types::PipelineStateStatus),
+        ),
+        (
+            "PipelineStatusDetail",
+            || ::schemars::schema_for!(super::types::PipelineStatusDetail),
+        ),
+        ("PipelineTagResp", || ::schemars::schema_for!(super::types::PipelineTagResp)),
+        (
+            "PipelineTemplateDTO",
+            || ::schemars::schema_for!(super::types::PipelineTemplateDto),
+        ),
+        (
+            "PipelineTemplatePageResult",
+            || ::schemars::schema_for!(super::types::PipelineTemplatePageResult),
+        ),
+        (
+            "PipelineTemplateSimpleVO",
+            || ::schemars::schema_for!(super::types::PipelineTemplateSimpleVo),
+        ),
+        (
+            "PipelineTemplateSimpleVOStages",
+            || ::schemars::schema_for!(super::types::PipelineTemplateSimpleVoStages),
+        ),
+        (
+            "PipelineTemplateVO",
+            || ::schemars::schema_for!(super::types::PipelineTemplateVo),
+        ),
+        ("PipelineTrigger", || ::schemars::schema_for!(super::types::PipelineTrigger)),
+        (
+            "PipelineTriggerType",
+            || ::schemars::schema_for!(super::types::PipelineTriggerType),
+        ),
+        ("PipelineVO", || ::schemars::schema_for!(super::types::PipelineVo)),
+        ("PipelineVariable", || ::schemars::schema_for!(super::types::PipelineVariable)),
+        (
+            "PluginAttribution",
+            || ::schemars::schema_for!(super::types::PluginAttribution),
+        ),
+        ("PluginBasicDTO", || ::schemars::schema_for!(super::types::PluginBasicDto)),
+        ("PluginBasicVO", || ::schemars::schema_for!(super::types::PluginBasicVo)),
+        (
+            "PluginBusinessType",
+            || ::schemars::schema_for!(super::types::PluginBusinessType),
+        ),
+        (
+            "PluginCompositionType",
+            || ::schemars::schema_for!(super::types::PluginCompositionType),
+        ),
+        ("PluginDTO", || ::schemars::schema_for!(super::types::PluginDto)),
+        (
+            "PluginDTOExecutionInfo",
+            || ::schemars::schema_for!(super::types::PluginDtoExecutionInfo),
+        ),
+        (
+            "PluginDTOExecutionInfoInnerExecutionInfo",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginDtoExecutionInfoInnerExecutionInfo
+                )
+            },
+        ),
+        (
+            "PluginDTOExecutionInfoInnerExecutionInfoSteps",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginDtoExecutionInfoInnerExecutionInfoSteps
+                )
+            },
+        ),
+        (
+            "PluginDTOInputInfo",
+            || ::schemars::schema_for!(super::types::PluginDtoInputInfo),
+        ),
+        (
+            "PluginDTOOutputInfo",
+            || ::schemars::schema_for!(super::types::PluginDtoOutputInfo),
+        ),
+        (
+            "PluginExecutionVO",
+            || ::schemars::schema_for!(super::types::PluginExecutionVo),
+        ),
+        ("PluginInstanceVO", || ::schemars::schema_for!(super::types::PluginInstanceVo)),
+        (
+            "PluginInstanceVOInputInfo",
+            || ::schemars::schema_for!(super::types::PluginInstanceVoInputInfo),
+        ),
+        (
+            "PluginPartQueryDTO",
+            || ::schemars::schema_for!(super::types::PluginPartQueryDto),
+        ),
+        (
+            "PluginPartQueryVOListAgentPluginInputVO",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginPartQueryVoListAgentPluginInputVo
+                )
+            },
+        ),
+        (
+            "PluginPartQueryVOListAgentPluginInputVOData",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginPartQueryVoListAgentPluginInputVoData
+                )
+            },
+        ),
+        (
+            "PluginPartQueryVOListAgentPluginOutputVO",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginPartQueryVoListAgentPluginOutputVo
+                )
+            },
+        ),
+        (
+            "PluginPartQueryVOListAgentPluginOutputVOData",
+            || {
+                ::schemars::schema_for!(
+                    super::types::PluginPartQueryVoListAgentPluginOutputVoData
+                )
+            },
+        ),
+        (
+            "PluginQueryAttribution",
+            || ::schemars::schema_for!(super::types::PluginQueryAttribution),
+        ),
+        (
+            "PluginUseCondition",
+            || ::schemars::schema_for!(super::types::PluginUseCondition),
+        ),
+        (
+            "PluginVersionAttribution",
+            || ::schemars::schema_for!(super::types::PluginVersionAttribution),
+        ),
+        ("PublishPluginDTO", || ::schemars::schema_for!(super::types::PublishPluginDto)),
+        ("PublisherDetail", || ::schemars::schema_for!(super::types::PublisherDetail)),
+        ("PublisherRequest", || ::schemars::schema_for!(super::types::PublisherRequest)),
+        ("PublisherVO", || ::schemars::schema_for!(super::types::PublisherVo)),
+        (
+            "QueryVariableGroupDetailResp",
+            || ::schemars::schema_for!(super::types::QueryVariableGroupDetailResp),
+        ),
+        (
+            "QueryVariableGroupDetailRespRelatedPipelines",
+            || {
+                ::schemars::schema_for!(
+                    super::types::QueryVariableGroupDetailRespRelatedPipelines
+                )
+            },
+        ),
+        (
+            "QueryVariableGroupDetailRespVariables",
+            || {
+                ::schemars::schema_for!(
+                    super::types::QueryVariableGroupDetailRespVariables
+                )
+            },
+        ),
+        (
+            "RequestRuleInstance",
+            || ::schemars::schema_for!(super::types::RequestRuleInstance),
+        ),
+        (
+            "ResponseEndpointList",
+            || ::schemars::schema_for!(super::types::ResponseEndpointList),
+        ),
+        (
+            "ResponseExtensionModuleList",
+            || ::schemars::schema_for!(super::types::ResponseExtensionModuleList),
+        ),
+        ("ResponseObject", || ::schemars::schema_for!(super::types::ResponseObject)),
+        (
+            "RetryPipelineRequest",
+            || ::schemars::schema_for!(super::types::RetryPipelineRequest),
+        ),
+        ("Rule", || ::schemars::schema_for!(super::types::Rule)),
+        ("RuleContent", || ::schemars::schema_for!(super::types::RuleContent)),
+        ("RuleDetail", || ::schemars::schema_for!(super::types::RuleDetail)),
+        ("RuleInstance", || ::schemars::schema_for!(super::types::RuleInstance)),
+        (
+            "RuleInstanceContent",
+            || ::schemars::schema_for!(super::types::RuleInstanceContent),
+        ),
+        (
+            "RuleInstanceProperty",
+            || ::schemars::schema_for!(super::types::RuleInstanceProperty),
+        ),
+        ("RulePageResp", || ::schemars::schema_for!(super::types::RulePageResp)),
+        ("RuleProperty", || ::schemars::schema_for!(super::types::RuleProperty)),
+        ("RuleSet", || ::schemars::schema_for!(super::types::RuleSet)),
+        ("RuleSetDetail", || ::schemars::schema_for!(super::types::RuleSetDetail)),
+        ("RuleSetPageResp", || ::schemars::schema_for!(super::types::RuleSetPageResp)),
+        ("RunPipelineDTO", || ::schemars::schema_for!(super::types::RunPipelineDto)),
+        (
+            "RunPipelineDTOParams",
+            || ::schemars::schema_for!(super::types::RunPipelineDtoParams),
+        ),
+        (
+            "RunPipelineDTOParamsBuildParams",
+            || ::schemars::schema_for!(super::types::RunPipelineDtoParamsBuildParams),
+        ),
+        (
+            "RunPipelineDTOSources",
+            || ::schemars::schema_for!(super::types::RunPipelineDtoSources),
+        ),
+        (
+            "RunPipelineDTOVariables",
+            || ::schemars::schema_for!(super::types::RunPipelineDtoVariables),
+        ),
+        (
+            "RunPipelineSource",
+            || ::schemars::schema_for!(super::types::RunPipelineSource),
+        ),
+        (
+            "RunPipelineSourceParams",
+            || ::schemars::schema_for!(super::types::RunPipelineSourceParams),
+        ),
+        (
+            "RunPipelineSourceParamsBuildParams",
+            || ::schemars::schema_for!(super::types::RunPipelineSourceParamsBuildParams),
+        ),
+        ("SecurityProperty", || ::schemars::schema_for!(super::types::SecurityProperty)),
+        ("SecurityRule", || ::schemars::schema_for!(super::types::SecurityRule)),
+        ("SeverityRule", || ::schemars::schema_for!(super::types::SeverityRule)),
+        (
+            "SimpleOpenSourceRuleSetVO",
+            || ::schemars::schema_for!(super::types::SimpleOpenSourceRuleSetVo),
+        ),
+        ("SortDirection", || ::schemars::schema_for!(super::types::SortDirection)),
+        ("Source", || ::schemars::schema_for!(super::types::Source)),
+        ("SourceBuildType", || ::schemars::schema_for!(super::types::SourceBuildType)),
+        (
+            "StagePluginsQueryDTO",
+            || ::schemars::schema_for!(super::types::StagePluginsQueryDto),
+        ),
+        ("StageRun", || ::schemars::schema_for!(super::types::StageRun)),
+        ("StageRunStatus", || ::schemars::schema_for!(super::types::StageRunStatus)),
+        (
+            "StartPipelineBuildParams",
+            || ::schemars::schema_for!(super::types::StartPipelineBuildParams),
+        ),
+        (
+            "StartPipelineParameters",
+            || ::schemars::schema_for!(super::types::StartPipelineParameters),
+        ),
+        ("StepRun", || ::schemars::schema_for!(super::types::StepRun)),
+        ("StepRunInputs", || ::schemars::schema_for!(super::types::StepRunInputs)),
+        ("StepRunStatus", || ::schemars::schema_for!(super::types::StepRunStatus)),
+        ("SuccessResp", || ::schemars::schema_for!(super::types::SuccessResp)),
+        ("TemplateCddl", || ::schemars::schema_for!(super::types::TemplateCddl)),
+        ("TemplateDetail", || ::schemars::schema_for!(super::types::TemplateDetail)),
+        ("TemplateIdVO", || ::schemars::schema_for!(super::types::TemplateIdVo)),
+        ("TemplateParam", || ::schemars::schema_for!(super::types::TemplateParam)),
+        ("TemplateState", || ::schemars::schema_for!(super::types::TemplateState)),
+        (
+            "TemplateStateDetail",
+            || ::schemars::schema_for!(super::types::TemplateStateDetail),
+        ),
+        ("TemplateView", || ::schemars::schema_for!(super::types::TemplateView)),
+        (
+            "UpdateOpenSourceRuleSetReq",
+            || ::schemars::schema_for!(super::types::UpdateOpenSourceRuleSetReq),
+        ),
+        (
+            "UpdateRuleInstance",
+            || ::schemars::schema_for!(super::types::UpdateRuleInstance),
+        ),
+        ("UpdateRuleReq", || ::schemars::schema_for!(super::types::UpdateRuleReq)),
+        ("UpdateRuleResp", || ::schemars::schema_for!(super::types::UpdateRuleResp)),
+        ("UpdateRuleSetReq", || ::schemars::schema_for!(super::types::UpdateRuleSetReq)),
+        (
+            "UpdateRuleSetResp",
+            || ::schemars::schema_for!(super::types::UpdateRuleSetResp),
+        ),
+        (
+            "UpdateRuleSetStatusReq",
+            || ::schemars::schema_for!(super::types::UpdateRuleSetStatusReq),
+        ),
+        (
+            "UpdateRuleSetStatusResp",
+            || ::schemars::schema_for!(super::types::UpdateRuleSetStatusResp),
+        ),
+        (
+            "UploadBasicPluginRequestBody",
+            || ::schemars::schema_for!(super::types::UploadBasicPluginRequestBody),
+        ),
+        (
+            "UploadPluginIconRequestBody",
+            || ::schemars::schema_for!(super::types::UploadPluginIconRequestBody),
+        ),
+        (
+            "UploadPublisherIconRequestBody",
+            || ::schemars::schema_for!(super::types::UploadPublisherIconRequestBody),
+        ),
+        (
+            "VersionSetProperty",
+            || ::schemars::schema_for!(super::types::VersionSetProperty),
+        ),
+        ("VersionSetRule", || ::schemars::schema_for!(super::types::VersionSetRule)),
+        ("Workflow", || ::schemars::schema_for!(super::types::Workflow)),
+    ];
     /// All of the above.
     pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
         name: "CodeArts Pipeline",

@@ -208,13 +208,13 @@ pub type JsonPages<'a> = std::pin::Pin<Box<dyn Stream<Item = Result<Page<serde_j
 pub struct ByName<C: 'static> {
     /// How the operation pages.
     pub paging: Paging,
-    /// Its pages of `size` items, its parameters set from `args(name)` (strings, parsed as their
-    /// types; `Err` names one that does not parse).
+    /// Its pages of `size` items, its parameters and body set from a dynamic input as
+    /// [`crate::dynamic`] reads it (`Err`: one that does not parse or fit, before anything is sent).
     pub pages: PagesFn<C>,
 }
 
 /// How a [`ByName`] starts its pages.
-pub type PagesFn<C> = for<'a> fn(&'a C, &dyn Fn(&str) -> Option<String>, u32) -> Result<JsonPages<'a>, String>;
+pub type PagesFn<C> = for<'a> fn(&'a C, &crate::dynamic::Input, u32) -> Result<JsonPages<'a>, Error>;
 
 impl<C> std::fmt::Debug for ByName<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -212,8 +212,8 @@ fn config(base: &str) -> Config {
 
 /// The identifiers of every item the operation's generated paginator yields, or the first error.
 async fn walk<C>(client: &C, by_name: &ByName<C>, decl: &Declared, size: u32) -> Result<Vec<String>, Error> {
-    let args = |name: &str| decl.args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    let pages = (by_name.pages)(client, &args, size).unwrap_or_else(|e| panic!("{}: {e}", decl.operation));
+    let input = decl.args.iter().fold(codearts::dynamic::Input::new(), |input, (n, v)| input.arg(n, v));
+    let pages = (by_name.pages)(client, &input, size).unwrap_or_else(|e| panic!("{}: {e}", decl.operation));
     let mut pages = std::pin::pin!(pages);
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {

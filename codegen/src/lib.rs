@@ -16,4 +16,4 @@ pub mod generator;
 pub mod schema;
 pub mod spec;
 
-pub use generator::{SERVICES, Service, generate, load_spec};
+pub use generator::{SERVICES, Service, generate, generate_httpmock, load_spec};

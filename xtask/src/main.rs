@@ -8,6 +8,7 @@ mod changes;
 mod drift;
 mod lint;
 mod pagination;
+mod rust_types;
 mod schema;
 mod surface;
 
@@ -162,7 +163,25 @@ fn validate() -> Result<()> {
     let mut failed = 0;
     for service in codegen::SERVICES {
         let mut report = Report::default();
-        let table = validate_service(&root, service, &mut report)?;
+        let mut table = validate_service(&root, service, &mut report)?;
+        // The generated types (compiled into this binary) against the real specs' examples.
+        let spec_path = root.join(service.spec);
+        let spec = errata::load_yaml(&spec_path).map_err(anyhow::Error::msg)?;
+        let stem = spec_path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let spec_dir = errata::spec_dir(&spec_path);
+        let errata =
+            errata::load_errata(&spec_dir.join("errata").join(format!("{stem}.yaml"))).map_err(anyhow::Error::msg)?;
+        let types = rust_types::check(
+            &spec,
+            &spec_dir,
+            &rust_types::rust_schemas(service.module),
+            &errata,
+            &mut report.problems,
+        )?;
+        table += &format!(
+            "  {:<16} {} example documents judged alike by the spec and the generated types ({} inline schemas)\n",
+            "rust types", types.compared, types.inline
+        );
         print!("{table}");
         if !report.problems.is_empty() {
             failed += report.problems.len();

@@ -14,3 +14,9 @@ pub fn validator(spec: &Value, schema: &Value) -> Result<jsonschema::Validator> 
 pub fn errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<(String, String)> {
     validator.iter_errors(doc).map(|e| (e.instance_path().to_string(), e.to_string())).collect()
 }
+
+/// A validator for `schema` with the spec's own openness (objects accept undeclared fields).
+pub fn lenient_validator(spec: &Value, schema: &Value) -> Result<jsonschema::Validator> {
+    let root = codearts_codegen::schema::json_schema(spec, schema, false).map_err(anyhow::Error::msg)?;
+    jsonschema::draft7::new(&root).map_err(|e| anyhow!("invalid schema: {e}"))
+}

@@ -226,22 +226,25 @@ pub(super) fn runtime_glue(
                 paginator(raw, op, &facts[index].id, &name, &decl, &ok, builder_struct, shapes)
                     .map_err(|e| format!("{}: x-codearts-pagination: {e}", facts[index].id))?,
             );
-            // The same paginator reachable by name, its other parameters set from strings (for
-            // tests that walk every declared operation, and for command lines).
-            let skip: Vec<&str> = [decl.page.as_str(), decl.size.as_str()].into_iter().collect();
-            let setters = by_name_setters(raw, op, &skip).map_err(|e| format!("{}: {e}", facts[index].id))?;
-            let snake = heck::ToSnakeCase::to_snake_case(facts[index].id.as_str());
+            // The same paginator reachable by name, its parameters and body from a dynamic input
+            // (for tests that walk every declared operation, and for command lines); the paging
+            // parameters are the paginator's.
+            let id = facts[index].id.as_str();
+            let setters = dynamic_setters(raw, op, id)?;
+            let body = body_setter(imp, id, prepared.multipart.contains_key(id))?;
+            let snake = heck::ToSnakeCase::to_snake_case(id);
             let fn_name = format_ident!("pages_of_{}", snake);
             let method = format_ident!("{}", snake);
             by_name_fns.push(quote! {
                 fn #fn_name<'a>(
                     client: &'a super::Client,
-                    args: &dyn Fn(&str) -> Option<String>,
+                    input: &crate::dynamic::Input,
                     size: u32,
-                ) -> Result<crate::paginate::JsonPages<'a>, String> {
-                    let _ = args; // operations with no other parameters take nothing from it
+                ) -> Result<crate::paginate::JsonPages<'a>, crate::Error> {
+                    let _ = input; // operations with no other parameters take nothing from it
                     let builder = client.#method();
                     #(#setters)*
+                    #body
                     Ok(crate::paginate::json_pages(builder.into_paginator().page_size(size)))
                 }
             });
@@ -293,6 +296,22 @@ pub(super) fn runtime_glue(
         #[doc(inline)]
         pub use #macro_name as for_each_operation;
     };
+    // Every component schema that became a type, with its `schemars` schema: `cargo xtask validate`
+    // checks that each generated type accepts the stored examples exactly as the spec's schema does.
+    let type_names = type_idents(file);
+    let schema_entries = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter_map(|name| {
+            let ident = progenitor_type_ident(name);
+            type_names.contains(&ident).then(|| {
+                let ty = format_ident!("{}", ident);
+                quote! { (#name, || ::schemars::schema_for!(super::types::#ty)) }
+            })
+        })
+        .collect::<Vec<_>>();
     let title = raw.pointer("/info/title").and_then(Value::as_str).unwrap_or(service.module);
     let tokens = quote! {
         /// The operations of this service as the spec declares them, for the runtime.
@@ -312,6 +331,10 @@ pub(super) fn runtime_glue(
             /// Every operation, callable by name with string parameters and a JSON body (`crate::dynamic`).
             pub static CALLABLE: &[crate::dynamic::Callable<super::Client>] = &[#(#callable_entries),*];
             #(#callable_fns)*
+            /// Every component schema of the spec that is a generated type (by component name), with
+            /// the type's `schemars` schema.
+            #[cfg(feature = "schemars")]
+            pub static JSON_SCHEMAS: &[(&str, fn() -> ::schemars::Schema)] = &[#(#schema_entries),*];
             /// All of the above.
             pub static SERVICE: crate::runtime::ServiceMeta = crate::runtime::ServiceMeta {
                 name: #title,
@@ -361,6 +384,30 @@ pub(super) fn runtime_glue(
 /// The Rust name progenitor gives a parameter (its `util::sanitize` in snake case): quotes dropped,
 /// other non-identifier characters as word breaks, a leading `_` before a digit, `_` after a
 /// keyword, `x` for nothing at all.
+/// The names of the structs and enums in the generated `types` module.
+fn type_idents(file: &syn::File) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for item in &file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter().flat_map(|(_, items)| items) {
+            match item {
+                syn::Item::Struct(s) => out.insert(s.ident.to_string()),
+                syn::Item::Enum(e) => out.insert(e.ident.to_string()),
+                _ => false,
+            };
+        }
+    }
+    out
+}
+
+/// The Rust name typify gives component schema `name`.
+fn progenitor_type_ident(name: &str) -> String {
+    heck::ToPascalCase::to_pascal_case(name)
+}
+
 fn progenitor_ident(name: &str) -> String {
     let cleaned: String =
         name.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
@@ -658,43 +705,6 @@ fn qualify_super(ty: &syn::Type) -> syn::Type {
     }
     syn::visit_mut::VisitMut::visit_type_mut(&mut Q, &mut ty);
     ty
-}
-
-/// Statements that set each path and query parameter of `op` (but those in `skip`) on `builder`
-/// from `args(name)`, parsed as the parameter's type; a missing one is left unset (progenitor then
-/// reports a missing required one).
-fn by_name_setters(spec: &Value, op: &Value, skip: &[&str]) -> Result<Vec<proc_macro2::TokenStream>, String> {
-    let mut out = Vec::new();
-    for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten().map(|p| resolve(spec, p)) {
-        let (Some(name), Some(location)) = (p.get("name").and_then(Value::as_str), p.get("in").and_then(Value::as_str))
-        else {
-            continue;
-        };
-        if !matches!(location, "path" | "query") || skip.contains(&name) {
-            continue;
-        }
-        let schema = resolve(spec, p.get("schema").unwrap_or(&Value::Null));
-        let setter = format_ident!("{}", progenitor_ident(name));
-        let parse = |ty: proc_macro2::TokenStream, what: &str| {
-            let message = format!("{name}: `{{}}` is not {what}");
-            quote!(value.trim().parse::<#ty>().map_err(|_| format!(#message, value))?)
-        };
-        let value = match (schema.get("type").and_then(Value::as_str), schema.get("format").and_then(Value::as_str)) {
-            (Some("integer"), Some("int64")) => parse(quote!(i64), "an integer"),
-            (Some("integer"), _) => parse(quote!(i32), "an integer"),
-            (Some("number"), _) => parse(quote!(f64), "a number"),
-            (Some("boolean"), _) => parse(quote!(bool), "true or false"),
-            (Some("array"), _) => quote!(value.split(',').map(|v| v.trim().to_string()).collect::<Vec<String>>()),
-            _ => quote!(value),
-        };
-        out.push(quote! {
-            let builder = match args(#name) {
-                Some(value) => builder.#setter(#value),
-                None => builder,
-            };
-        });
-    }
-    Ok(out)
 }
 
 fn field<'a>(shapes: &'a Shapes, ty: &str, json: &str) -> Result<&'a super::types::Field, String> {
