@@ -132,13 +132,13 @@ fn additions_to_a_spec_do_not_break_callers() {
         "    RunTaskInfoV2:\n      type: object\n      description: The started run.\n      properties:\n        \
          queued_at:\n          type: string\n          description: Added later.\n",
     );
-    edit(&spec, "          - pull\n          - merge_request\n", "          - pull\n          - merge_request\n          - rebase\n");
-    let after = check_caller(&sdk, &caller);
-    assert!(
-        after.status.success(),
-        "additions broke the caller:\n{}",
-        String::from_utf8_lossy(&after.stderr)
+    edit(
+        &spec,
+        "          - pull\n          - merge_request\n",
+        "          - pull\n          - merge_request\n          - rebase\n",
     );
+    let after = check_caller(&sdk, &caller);
+    assert!(after.status.success(), "additions broke the caller:\n{}", String::from_utf8_lossy(&after.stderr));
 
     // Control: a new required field of a body the caller builds with `new(…)` is a breaking change.
     edit(
@@ -149,5 +149,8 @@ fn additions_to_a_spec_do_not_break_callers() {
     let broken = check_caller(&sdk, &caller);
     assert!(!broken.status.success(), "a new required field should break `UpdateDefectRequestBody::new`");
     let stderr = String::from_utf8_lossy(&broken.stderr);
-    assert!(stderr.contains("UpdateDefectRequestBody") || stderr.contains("this function takes 3 arguments"), "{stderr}");
+    assert!(
+        stderr.contains("UpdateDefectRequestBody") || stderr.contains("this function takes 3 arguments"),
+        "{stderr}"
+    );
 }
