@@ -117,10 +117,14 @@ fn no_server_in_the_sdk() -> Result<()> {
         bail!("`cargo tree` failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let tree = String::from_utf8_lossy(&out.stdout);
+    // A server is hyper's `server` feature or a server framework. tower-http alone is no sign of one:
+    // reqwest 0.13 follows redirects with its client-side `follow-redirect` layer.
     let servers: BTreeSet<&str> = tree
         .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| matches!(*name, "axum" | "hyper-server" | "tower-http" | "codearts-emulator" | "clap"))
+        .filter_map(|l| match l.trim_end_matches(" (*)") {
+            "hyper feature \"server\"" => Some("hyper (feature server)"),
+            l => l.split_whitespace().next().filter(|name| matches!(*name, "axum" | "codearts-emulator" | "clap")),
+        })
         .collect();
     if !servers.is_empty() {
         bail!("the SDK's default build compiles {servers:?}: they belong in the emulator or CLI crates");
