@@ -1,11 +1,16 @@
 //! `cargo xtask validate` — proves each spec against the reference's own examples and our lint rules.
 //! `cargo xtask regen` — rewrites the reviewable snapshot of the generated API in `generated/`.
+//! `cargo xtask drift [--update] [--verbose]` — each spec against the pinned API Explorer definitions.
+//! `cargo xtask changes [BASE] [--markdown]` — the change log of the specs since BASE, breaking or not.
 
 use codearts_codegen::{self as codegen, errata};
+mod changes;
+mod drift;
 mod lint;
 mod pagination;
 mod rust_types;
 mod schema;
+mod surface;
 
 use anyhow::{Context, Result, bail};
 use errata::{Erratum, Kind, Location};
@@ -19,8 +24,12 @@ fn main() -> std::process::ExitCode {
         Some("validate") => validate(),
         Some("regen") => regen(),
         Some("test") => test_all(),
+        Some("drift") => drift_cmd(&args[1..]),
+        Some("changes") => changes::run(&root(), &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <validate|regen|test>");
+            eprintln!(
+                "usage: cargo xtask <validate|regen|drift [--update] [--verbose]|changes [BASE] [--markdown]|test>"
+            );
             return std::process::ExitCode::from(2);
         }
     };
@@ -31,6 +40,26 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask drift [--update] [--verbose]`.
+fn drift_cmd(args: &[String]) -> Result<()> {
+    let root = root();
+    let mut verbose = false;
+    let mut update = false;
+    for a in args {
+        match a.as_str() {
+            "--verbose" | "-v" => verbose = true,
+            "--update" => update = true,
+            other => {
+                bail!("cargo xtask drift: unknown argument {other:?} (usage: cargo xtask drift [--update] [--verbose])")
+            }
+        }
+    }
+    if update {
+        drift::update(&root)?;
+    }
+    drift::run(&root, verbose)
 }
 
 fn root() -> PathBuf {
@@ -47,10 +76,12 @@ fn root() -> PathBuf {
     }
 }
 
-/// Everything CI checks, in the order that fails fastest: the specs, formatting, lints, each
+/// Everything CI checks, in the order that fails fastest: the specs (and their drift from the
+/// pinned API Explorer definitions), formatting, lints, each
 /// service feature on its own, that the SDK compiles no server, then every test of the workspace.
 fn test_all() -> Result<()> {
     validate()?;
+    drift::run(&root(), false)?;
     let steps: &[&[&str]] = &[
         &["fmt", "--all", "--check"],
         &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"],
@@ -86,10 +117,14 @@ fn no_server_in_the_sdk() -> Result<()> {
         bail!("`cargo tree` failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let tree = String::from_utf8_lossy(&out.stdout);
+    // A server is hyper's `server` feature or a server framework. tower-http alone is no sign of one:
+    // reqwest 0.13 follows redirects with its client-side `follow-redirect` layer.
     let servers: BTreeSet<&str> = tree
         .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| matches!(*name, "axum" | "hyper-server" | "tower-http" | "codearts-emulator" | "clap"))
+        .filter_map(|l| match l.trim_end_matches(" (*)") {
+            "hyper feature \"server\"" => Some("hyper (feature server)"),
+            l => l.split_whitespace().next().filter(|name| matches!(*name, "axum" | "codearts-emulator" | "clap")),
+        })
         .collect();
     if !servers.is_empty() {
         bail!("the SDK's default build compiles {servers:?}: they belong in the emulator or CLI crates");
@@ -188,6 +223,13 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
     let errata = errata::load_errata(&errata_path).map_err(anyhow::Error::msg)?;
     let ex_stats = check_examples(&spec, &spec_dir, service, &errata, report)?;
 
+    // The sources errata still describe what the pinned API Explorer definitions say.
+    let sources = drift::Sources::load(root, service.spec)?;
+    let found = drift::drift(&sources);
+    for p in drift::stale_errata(&sources, &found) {
+        report.push(p);
+    }
+
     // 4. The snapshot is what the spec generates now.
     let snapshot = match &parsed {
         // progenitor panics on some invalid inputs (a `default` response with a body): report that
@@ -252,6 +294,16 @@ fn validate_service(root: &Path, service: &codegen::Service, report: &mut Report
     out += &row(
         "errata",
         format!("{} ({})", errata.len(), kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")),
+    );
+    out += &row(
+        "sources errata",
+        format!(
+            "{} ({} checked against the pinned explorer definitions; drift: {} differences, {} unreconciled)",
+            sources.errata.len(),
+            drift::checked_count(&sources),
+            found.differences.len(),
+            found.unreconciled().count()
+        ),
     );
     out += &row("repairs", ex_stats.repairs.to_string());
     out += &row("pagination", format!("{paginated} operation(s) declare x-codearts-pagination"));
@@ -606,16 +658,21 @@ mod tests {
         let p = problems_after(|r| {
             let spec = "spec/codearts-build.yaml";
             // One job_id loses its pattern, the tenant ID's pattern loses its anchors, the template
-            // UUID may be empty and the flow record ID loses its reason for having no pattern.
-            edit(r, spec, "          pattern: '^[0-9a-zA-Z]{32}$'\n", "");
-            edit(r, spec, "pattern: '^[0-9a-z]{32}$'", "pattern: '[0-9a-z]{32}'");
+            // UUID may be empty and the permission entry ID loses its reason for having no pattern.
+            edit(r, spec, "          pattern: ^[0-9a-zA-Z]{32}$\n", "");
+            edit(r, spec, "pattern: ^[0-9a-z]{32}$", "pattern: '[0-9a-z]{32}'");
             edit(
                 r,
                 spec,
                 "          minLength: 1\n          x-codearts-format: template UUID",
                 "          x-codearts-format: template UUID",
             );
-            edit(r, spec, "x-codearts-no-pattern: 'Table 5-8", "x-codearts-why: 'Table 5-8");
+            edit(
+                r,
+                spec,
+                "x-codearts-no-pattern: The API Explorer definition describes it only as the file permission",
+                "x-codearts-why: The API Explorer definition describes it only as the file permission",
+            );
         });
         assert_reports(
             &p,
@@ -624,7 +681,17 @@ mod tests {
         assert_reports(&p, "parameter job_id: format");
         assert_reports(&p, "DownloadKeystore: parameter domain_id: pattern \"[0-9a-z]{32}\" must be anchored");
         assert_reports(&p, "DeleteTemplates: parameter uuid: a string path parameter needs minLength 1");
-        assert_reports(&p, "ShowFlowGraph: parameter build_flow_record_id: an ID path parameter needs");
+        assert_reports(&p, "DeleteKeystorePermission: parameter permission_id: an ID path parameter needs");
+    }
+
+    #[test]
+    fn a_sources_erratum_the_pinned_definition_contradicts_fails() {
+        // DeleteBuildJob-job_id-format records the explorer's lowercase-only pattern; the vendor widens it.
+        let p = problems_after(|r| {
+            edit(r, "spec/vendor/explorer/codearts-build/DeleteBuildJob.json", "^[0-9a-z]{32}$", "^[0-9a-zA-Z]{32}$")
+        });
+        assert_reports(&p, "sources erratum DeleteBuildJob-job_id-format: the pinned explorer definition does not say");
+        assert_eq!(p.len(), 1, "{p:#?}");
     }
 
     #[test]
