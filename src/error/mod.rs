@@ -36,8 +36,5 @@ mod unified;
 
 pub use body::{ErrorBody, SNIPPET_MAX_CHARS, parse};
 pub use catalogue::{ErrorClass, KnownError, is_gateway_code};
-pub(crate) use unified::{BodyTooLarge, request_id_header, to_custom};
-// Used by the log streams, which only the `build` feature compiles.
-#[cfg(feature = "build")]
-pub(crate) use unified::from_reqwest;
+pub(crate) use unified::{BodyTooLarge, from_reqwest, request_id_header, to_custom};
 pub use unified::{Error, ErrorKind};
