@@ -79,9 +79,6 @@ const RULES: &[(&str, u8, &str, &str)] = &[
     ("Document public functions", 3, "style", "Public functions need a documentation comment."),
 ];
 
-/// Rules per language.
-pub(crate) const RULES_PER_LANGUAGE: usize = RULES.len();
-
 /// One rule.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rule {
@@ -237,7 +234,7 @@ mod tests {
         assert_eq!(language("cpp").map(|l| l.name), Some("C++"));
         assert_eq!(language("Java").map(|l| l.name), Some("JAVA"));
         assert!(language("COBOL").is_none());
-        assert_eq!(rules().count(), LANGUAGES.len() * RULES_PER_LANGUAGE);
+        assert_eq!(rules().count(), LANGUAGES.len() * RULES.len());
         assert_eq!(rule(1000).map(|r| (r.language, r.severity)), Some(("JAVA", 0)));
         assert_eq!(rule(2005).map(|r| (r.language, r.severity)), Some(("C++", 3)));
         let ids: BTreeSet<u32> = rules().map(|r| r.id).collect();
