@@ -78,9 +78,8 @@ struct RunReport {
     task_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     exec_id: Option<String>,
-    /// `finished`, `failed`, `stopped` or `timed_out`; absent when not waited for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'static str>,
+    /// `finished`, `failed`, `stopped` or `timed_out`.
+    outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<types::ProgressInfoV2>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,20 +97,14 @@ async fn run_task(client: &Client, out: &Output, args: CheckRunArgs) -> Result<(
         .username(args.username);
     // RunTask starts something: sent once, never resent (the SDK's retry rules).
     let response = client.run_task().task_id(&args.task).body(body).call().await?;
-    let started = StartedCheck { task_id: args.task.clone(), exec_id: response.exec_id.filter(|e| !e.is_empty()) };
+    let exec_id = response.exec_id.clone().filter(|e| !e.is_empty());
+    let started = StartedCheck { task_id: args.task.clone(), exec_id };
     let label = format!("the check of task {}", started.task_id);
     let wait = args.wait || args.fail_on.is_some() || args.max_wait.is_some();
     if !wait {
-        let report = RunReport {
-            task_id: started.task_id.clone(),
-            exec_id: started.exec_id.clone(),
-            outcome: None,
-            progress: None,
-            summary: None,
-            gate: None,
-        };
+        // Not waited for: the service's answer as it is.
         if out.is_json() {
-            return out.json(&report);
+            return out.json(&response);
         }
         return match &started.exec_id {
             Some(id) => out.text(&format!("started {label}: execution {id}")),
@@ -152,7 +145,7 @@ fn finish(
         out.json(&RunReport {
             task_id: started.task_id.clone(),
             exec_id: started.exec_id.clone(),
-            outcome: Some(name),
+            outcome: name,
             progress: progress.clone(),
             summary: summary.as_ref().map(Summary::from),
             gate: verdict.as_ref().map(|(g, v)| GateReport {
@@ -277,7 +270,7 @@ async fn defects(client: &Client, out: &Output, args: DefectsArgs) -> Result<(),
     let rows: Vec<Vec<String>> = defects
         .iter()
         .map(|d| {
-            let severity = d.defect_level.as_ref().map(|l| Severity::of(l).map_or(l.as_str(), Severity::name));
+            let severity = d.defect_level.as_ref().map(|l| Severity::of(l).map_or(l.as_str(), |s| s.name()));
             let status = d.defect_status.as_ref().map(|s| {
                 s.as_str().parse::<usize>().ok().and_then(|i| STATUS_NAMES.get(i).copied()).unwrap_or(s.as_str())
             });
