@@ -247,3 +247,46 @@ fn stop_ends_a_waiting_run_with_4_and_max_wait_with_5() {
     let again = run(env.cli().args(["check", "run", &task])).expect(1);
     assert!(again.stderr.contains("CC.00050015"), "{}", again.stderr);
 }
+
+#[test]
+fn the_demo_check_task_runs_and_its_gate_fails() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(BIN)
+        .env_clear()
+        .args(["emulator", "--port", "0", "--step", "10ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut printed = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    while !printed.contains("codearts check defects") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("the emulator stopped printing:\n{printed}");
+        }
+        printed += &line;
+    }
+    let url = printed.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).unwrap().to_string();
+    let task = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("check task "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(Command::new(BIN)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("HUAWEICLOUD_SDK_AK", DEFAULT_AK)
+        .env("HUAWEICLOUD_SDK_SK", DEFAULT_SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", "a4a5d4098fb4474fa22cd05f897d6b99")
+        .args(["--endpoint", &url, "--output", "json"])
+        .args(["check", "run", &task, "--fail-on", "critical=0,major=10", "--poll-interval", "10ms"])
+        .timeout(Duration::from_secs(60)));
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = out.expect(GATE_FAILED).json();
+    assert_eq!(out["summary"], json!({"critical": 3, "major": 6, "minor": 6, "suggestion": 3}), "{printed}");
+}
