@@ -35,7 +35,9 @@ async fn create_task(client: &Client, repo: &str, branch: &str, languages: &[&st
     let created = client
         .create_task()
         .project_id(PROJECT)
-        .body_map(|b| b.git_url(format!("git@example.com:demo/{repo}.git")).git_branch(branch).language(Some(languages)))
+        .body_map(|b| {
+            b.git_url(format!("git@example.com:demo/{repo}.git")).git_branch(branch).language(Some(languages))
+        })
         .call()
         .await
         .expect("CreateTask");
@@ -115,7 +117,8 @@ async fn defects_and_tasks_paginate() -> Result<(), Error> {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 36, "no defect twice across pages");
-    let pages: Vec<_> = client.show_task_defects().task_id(&task).into_paginator().page_size(10).pages().collect().await;
+    let pages: Vec<_> =
+        client.show_task_defects().task_id(&task).into_paginator().page_size(10).pages().collect().await;
     let sizes: Vec<usize> = pages.iter().map(|p| p.as_ref().unwrap().items.len()).collect();
     assert_eq!(sizes, vec![10, 10, 10, 6]);
     let majors = client.show_task_defects().task_id(&task).severity("1").limit(100).call().await?;
@@ -155,7 +158,10 @@ async fn a_stopped_check_and_a_failed_one() -> Result<(), Error> {
     clock.advance(SLOW_STEP);
     client.stop_task_by_id().task_id(&task).call().await?;
     let outcome = started.wait(&client, quick()).await?;
-    assert!(matches!(&outcome, CheckOutcome::Stopped(p) if p.task_status.as_ref().map(|s| **s) == Some(3)), "{outcome:?}");
+    assert!(
+        matches!(&outcome, CheckOutcome::Stopped(p) if p.task_status.as_ref().map(|s| **s) == Some(3)),
+        "{outcome:?}"
+    );
 
     let failing = create_task(&client, "broken", "fail-on-purpose", &["JAVA"]).await;
     let started = codearts::wait::start_check(&client, &failing).await?;
@@ -185,4 +191,33 @@ async fn waiting_for_an_unknown_task_is_the_services_error() {
     assert_eq!((e.status(), e.code()), (Some(400), Some("CC.00050000")), "{e}");
     let e = wait_for_check(&client, "not/a task", quick()).await.unwrap_err();
     assert!(e.to_string().contains("task_id"), "checked before sending: {e}");
+}
+
+/// `examples/check_gate.rs` on the emulator (`cargo test` builds the examples first): the default
+/// gate passes, `critical=0` fails the process.
+#[test]
+fn the_gate_example_passes_and_fails_as_documented() {
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let exe = deps.parent().unwrap().join("examples").join(format!("check_gate{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.exists(), "{} was not built (cargo test builds examples)", exe.display());
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(args).env("HOME", home.path()).env_remove("CODEARTS_PROJECT_ID");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HUAWEICLOUD_SDK_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.output().unwrap()
+    };
+    let passed = run(&[]);
+    let stdout = String::from_utf8_lossy(&passed.stdout);
+    assert!(passed.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&passed.stderr));
+    assert!(stdout.contains("embedded CodeArts emulator"), "{stdout}");
+    assert!(stdout.contains("check finished: critical 3, major 6, minor 6, suggestion 3"), "{stdout}");
+    assert!(stdout.contains("quality gate critical=5,major=10: passed"), "{stdout}");
+    let failed = run(&["critical=0"]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("failed: 3 critical (at most 0 allowed)"));
 }

@@ -169,10 +169,9 @@ fn finish(
     }
     match name {
         "finished" => match verdict {
-            Some((gate, verdict)) if !verdict.passed() => Err(CliError::Outcome {
-                status: GATE_FAILED,
-                message: format!("quality gate {gate} {verdict}"),
-            }),
+            Some((gate, verdict)) if !verdict.passed() => {
+                Err(CliError::Outcome { status: GATE_FAILED, message: format!("quality gate {gate} {verdict}") })
+            }
             _ => Ok(()),
         },
         "failed" => Err(CliError::Outcome {

@@ -147,9 +147,10 @@ fn run_wait_prints_the_summary_and_the_gate_decides_the_exit_status() {
     assert_eq!(failed.stderr, "error: quality gate critical=0,major=10 failed: 3 critical (at most 0 allowed)\n");
 
     // At or above major: 3 + 6 = 9 ≤ 9 passes; major=8 does not.
-    let passed = run(env.cli().args(["check", "run", &task, "--fail-on", "critical=3,major=9", "--poll-interval", "10ms"]))
-        .expect(0)
-        .json();
+    let passed =
+        run(env.cli().args(["check", "run", &task, "--fail-on", "critical=3,major=9", "--poll-interval", "10ms"]))
+            .expect(0)
+            .json();
     assert_eq!(passed["gate"], json!({"gate": "critical=3,major=9", "passed": true, "violations": []}));
     let failed = run(env.cli().args(["check", "run", &task, "--fail-on", "major=8", "--poll-interval", "10ms"]))
         .expect(GATE_FAILED)
@@ -157,16 +158,27 @@ fn run_wait_prints_the_summary_and_the_gate_decides_the_exit_status() {
     assert_eq!(failed["gate"]["violations"], json!([{"severity": "major", "found": 9, "allowed": 8}]));
 
     // Ignoring the critical defects: the same gate passes.
-    let critical =
-        run(env.cli().args(["check", "defects", &task, "--severity", "critical", "--status", "pending"])).expect(0).json();
+    let critical = run(env.cli().args(["check", "defects", &task, "--severity", "critical", "--status", "pending"]))
+        .expect(0)
+        .json();
     let critical = critical.as_array().unwrap().clone();
     assert_eq!(critical.len(), 3);
     for defect in &critical {
         let id = defect["defect_id"].as_str().unwrap();
-        run(env.cli().args(["check", "update-defect-status", "--task-id", &task, "--defect-id", id, "--defect-status", "2"]))
-            .expect(0);
+        run(env.cli().args([
+            "check",
+            "update-defect-status",
+            "--task-id",
+            &task,
+            "--defect-id",
+            id,
+            "--defect-status",
+            "2",
+        ]))
+        .expect(0);
     }
-    run(env.cli().args(["check", "run", &task, "--fail-on", "critical=0,major=10", "--poll-interval", "10ms"])).expect(0);
+    run(env.cli().args(["check", "run", &task, "--fail-on", "critical=0,major=10", "--poll-interval", "10ms"]))
+        .expect(0);
 }
 
 #[test]

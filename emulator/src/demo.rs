@@ -70,7 +70,9 @@ impl RunningEmulator {
             let response = check
                 .create_task()
                 .project_id(DEMO_PROJECT)
-                .body_map(|b| b.git_url(format!("git@example.com:demo/{repo}.git")).git_branch(*branch).language(Some(languages)))
+                .body_map(|b| {
+                    b.git_url(format!("git@example.com:demo/{repo}.git")).git_branch(*branch).language(Some(languages))
+                })
                 .call()
                 .await
                 .map_err(DemoError)?;
@@ -122,7 +124,8 @@ impl RunningEmulator {
                 text += &format!("  check task {id}  {name:width$}  {what}\n");
             }
             if let Some((id, _, _)) = demo.check_tasks.first() {
-                text += &format!("  codearts check run {id} --fail-on critical=0,major=10   # exit 6: the gate fails\n");
+                text +=
+                    &format!("  codearts check run {id} --fail-on critical=0,major=10   # exit 6: the gate fails\n");
                 text += &format!("  codearts check defects {id} --severity critical\n");
             }
         }

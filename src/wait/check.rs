@@ -189,7 +189,11 @@ impl Gate {
         let violations = self
             .thresholds
             .iter()
-            .map(|(severity, allowed)| Violation { severity: *severity, found: summary.at_or_above(*severity), allowed: *allowed })
+            .map(|(severity, allowed)| Violation {
+                severity: *severity,
+                found: summary.at_or_above(*severity),
+                allowed: *allowed,
+            })
             .filter(|v| v.found > v.allowed)
             .collect();
         GateVerdict { violations }

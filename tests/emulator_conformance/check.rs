@@ -68,9 +68,12 @@ async fn every_operation_answers_as_the_spec_says() {
         .await;
     let strict = created["template_id"].as_str().unwrap().to_string();
     c.ok(call("ListRulesets", format!("/v2/{PROJECT}/rulesets"))).await;
-    let enabled = c.ok(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{strict}/rules")).q("types", "2")).await;
+    let enabled =
+        c.ok(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{strict}/rules")).q("types", "2")).await;
     assert_eq!(enabled["total"], 5, "{enabled}");
-    c.ok(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{strict}/rules")).q("types", "1").q("tags", "security"))
+    c.ok(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{strict}/rules"))
+        .q("types", "1")
+        .q("tags", "security"))
         .await;
     done(&mut c, call("SetDefaulTemplate", format!("/v2/{PROJECT}/ruleset/{strict}/JAVA/default"))).await;
 
@@ -217,7 +220,8 @@ async fn errors(c: &mut Checker, system_java: &str) {
     c.error(call("CreateTask", format!("/v2/{PROJECT}/task")).body(body), 400, "CC.00050016").await;
     c.error(call("ShowTaskListByProjectId", format!("/v2/{PROJECT}/tasks")).q("limit", 101), 400, bad).await;
     c.error(call("ListRules", "/v2/rules").q("rule_severity", "9"), 400, bad).await;
-    c.error(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{missing}/rules")).q("types", "1"), 400, bad).await;
+    c.error(call("ListTemplateRules", format!("/v2/{PROJECT}/ruleset/{missing}/rules")).q("types", "1"), 400, bad)
+        .await;
     c.error(call("SetDefaulTemplate", format!("/v2/{PROJECT}/ruleset/{system_java}/GO/default")), 400, bad).await;
     c.error(call("DeleteRuleset", format!("/v2/{PROJECT}/ruleset/{system_java}")), 400, bad).await;
     c.error(

@@ -25,7 +25,11 @@ pub(crate) const LANGUAGES: &[Lang] = &[
     Lang {
         name: "JAVA",
         aliases: &["java"],
-        files: &["src/main/java/demo/App.java", "src/main/java/demo/util/Strings.java", "src/test/java/demo/AppTest.java"],
+        files: &[
+            "src/main/java/demo/App.java",
+            "src/main/java/demo/util/Strings.java",
+            "src/test/java/demo/AppTest.java",
+        ],
         tool: "SecBrella",
     },
     Lang {

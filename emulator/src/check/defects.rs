@@ -71,7 +71,10 @@ pub(crate) fn show_task_defects(state: &EmulatorState, call: &Call<'_>) -> Reply
         .map(|(f, status)| defect(f, status, &created))
         .collect();
     let total = matching.len();
-    ok(&make!(types::ShowDefectsDetailResponseV2 { defects: slice(matching, offset, limit), total: Some(total as i32) }))
+    ok(&make!(types::ShowDefectsDetailResponseV2 {
+        defects: slice(matching, offset, limit),
+        total: Some(total as i32)
+    }))
 }
 
 /// `GET /v2/tasks/{task_id}/defects-statistic` (ShowTaskDefectsStatistic).

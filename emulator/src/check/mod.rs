@@ -139,17 +139,15 @@ impl Task {
     pub(crate) fn defects(&self, now: SystemTime) -> Vec<(&catalogue::Finding, &str)> {
         self.last_success(now)
             .map(|run| {
-                run.findings
-                    .iter()
-                    .map(|f| (f, self.statuses.get(&f.id).map(String::as_str).unwrap_or("0")))
-                    .collect()
+                run.findings.iter().map(|f| (f, self.statuses.get(&f.id).map(String::as_str).unwrap_or("0"))).collect()
             })
             .unwrap_or_default()
     }
 }
 
 /// The phases of a run, one step duration each.
-pub(crate) const PHASES: [&str; 4] = ["Preparing the check", "Fetching the code", "Checking the code", "Reporting the issues"];
+pub(crate) const PHASES: [&str; 4] =
+    ["Preparing the check", "Fetching the code", "Checking the code", "Reporting the issues"];
 
 /// One run (execution) of a task.
 #[derive(Debug)]
@@ -174,7 +172,10 @@ pub(crate) struct Run {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RunState {
     /// In phase `phase` (0–3), `percent` done.
-    Checking { phase: usize, percent: u32 },
+    Checking {
+        phase: usize,
+        percent: u32,
+    },
     Failed,
     Succeeded,
     Stopped,
@@ -350,7 +351,11 @@ pub(crate) fn parse_zulu(name: &str, text: &str) -> Result<SystemTime, ApiError>
 /// `2 min 28 s`: how long a run took.
 pub(crate) fn fmt_duration(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 { format!("{} min {} s", secs / 60, secs % 60) } else { format!("{}.{:03} s", secs, d.subsec_millis()) }
+    if secs >= 60 {
+        format!("{} min {} s", secs / 60, secs % 60)
+    } else {
+        format!("{}.{:03} s", secs, d.subsec_millis())
+    }
 }
 
 #[cfg(test)]

@@ -136,7 +136,12 @@ pub(crate) fn create_ruleset(state: &EmulatorState, call: &Call<'_>) -> Reply {
         match data.check.ruleset(base) {
             Some(r) if r.language == lang => rules.extend(r.rules),
             Some(_) => return Err(invalid(format!("Rule set {} is not a {lang} rule set.", shorten(base)))),
-            None => return Err(invalid(format!("is_default 1 needs the template_id of a rule set; no rule set {}.", shorten(base)))),
+            None => {
+                return Err(invalid(format!(
+                    "is_default 1 needs the template_id of a rule set; no rule set {}.",
+                    shorten(base)
+                )));
+            }
         }
     } else if request.is_default.as_str() != "0" {
         return Err(invalid("is_default must be 0 or 1."));
@@ -159,7 +164,12 @@ pub(crate) fn create_ruleset(state: &EmulatorState, call: &Call<'_>) -> Reply {
             }
         }
     }
-    if data.check.rulesets.iter().any(|r| r.owner.as_ref().is_some_and(|(p, _)| *p == request.project_id) && r.name == name) {
+    if data
+        .check
+        .rulesets
+        .iter()
+        .any(|r| r.owner.as_ref().is_some_and(|(p, _)| *p == request.project_id) && r.name == name)
+    {
         return Err(invalid(format!("A rule set named `{}` exists already.", shorten(name))));
     }
     let seed = data.seed("check-ruleset");
@@ -186,7 +196,9 @@ pub(crate) fn delete_ruleset(state: &EmulatorState, call: &Call<'_>) -> Reply {
     };
     match &set.owner {
         None => return Err(invalid("A system rule set cannot be deleted.")),
-        Some((p, _)) if p != project => return Err(invalid(format!("Rule set {} is not in project {}.", set.id, shorten(project)))),
+        Some((p, _)) if p != project => {
+            return Err(invalid(format!("Rule set {} is not in project {}.", set.id, shorten(project))));
+        }
         Some(_) => {}
     }
     if in_use(&data, &set.id) {
@@ -241,7 +253,9 @@ pub(crate) fn set_default_template(state: &EmulatorState, call: &Call<'_>) -> Re
     let mut data = state.data();
     match data.check.ruleset(id) {
         None => Err(invalid(format!("No rule set {}.", shorten(id)))),
-        Some(set) if set.language != lang => Err(invalid(format!("Rule set {} is a {} rule set, not {lang}.", set.id, set.language))),
+        Some(set) if set.language != lang => {
+            Err(invalid(format!("Rule set {} is a {} rule set, not {lang}.", set.id, set.language)))
+        }
         Some(set) => {
             data.check.defaults.insert((project, lang), set.id);
             done()
@@ -301,7 +315,10 @@ pub(crate) fn update_task_ruleset(state: &EmulatorState, call: &Call<'_>) -> Rep
     let mut changes = Vec::new();
     for item in &items {
         let lang = language(&item.language)?.name;
-        let set = data.check.ruleset(&item.rule_set_id).ok_or_else(|| invalid(format!("No rule set {}.", shorten(&item.rule_set_id))))?;
+        let set = data
+            .check
+            .ruleset(&item.rule_set_id)
+            .ok_or_else(|| invalid(format!("No rule set {}.", shorten(&item.rule_set_id))))?;
         if set.language != lang {
             return Err(invalid(format!("Rule set {} is a {} rule set, not {lang}.", set.id, set.language)));
         }

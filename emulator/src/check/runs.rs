@@ -28,8 +28,7 @@ pub(crate) fn run_task(state: &EmulatorState, call: &Call<'_>) -> Reply {
         ));
     }
     let branch = request.git_branch.filter(|b| !b.trim().is_empty()).unwrap_or_else(|| task.git_branch.clone());
-    let rulesets: Vec<super::RuleSet> =
-        task.rulesets.iter().filter_map(|(_, id)| data.check.ruleset(id)).collect();
+    let rulesets: Vec<super::RuleSet> = task.rulesets.iter().filter_map(|(_, id)| data.check.ruleset(id)).collect();
     let run_findings = catalogue::findings(task, &rulesets);
     let languages = task.languages();
     let ignored = task.ignored.iter().cloned().collect();
@@ -77,9 +76,10 @@ pub(crate) fn show_progress_detail(state: &EmulatorState, call: &Call<'_>) -> Re
     };
     let run_state = run.state(now);
     let progress = match run_state {
-        RunState::Checking { percent, .. } => {
-            Some(make!(types::ProgressDetailV2 { ratio: Some(format!("{percent}%")), info: Some("running".to_string()) }))
-        }
+        RunState::Checking { percent, .. } => Some(make!(types::ProgressDetailV2 {
+            ratio: Some(format!("{percent}%")),
+            info: Some("running".to_string())
+        })),
         RunState::Succeeded => {
             Some(make!(types::ProgressDetailV2 { ratio: Some("100%".to_string()), info: Some("success".to_string()) }))
         }
@@ -93,7 +93,9 @@ pub(crate) fn show_progress_detail(state: &EmulatorState, call: &Call<'_>) -> Re
 
 /// The run `id` of a task, or 400.
 fn execution<'a>(runs: &'a [Run], id: &str) -> Result<&'a Run, ApiError> {
-    runs.iter().find(|r| r.id.eq_ignore_ascii_case(id.trim())).ok_or_else(|| invalid(format!("No execution {}.", shorten(id))))
+    runs.iter()
+        .find(|r| r.id.eq_ignore_ascii_case(id.trim()))
+        .ok_or_else(|| invalid(format!("No execution {}.", shorten(id))))
 }
 
 /// `GET /v2/{project_id}/tasks/{task_id}/log-detail` (ShowTasklog): one entry per phase the run

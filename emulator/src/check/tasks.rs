@@ -59,7 +59,8 @@ pub(crate) fn create_task(state: &EmulatorState, call: &Call<'_>) -> Reply {
         return Err(invalid("Give the languages to check (language or rule_sets)."));
     }
     let repo = crate::state::repository_name(&request.git_url).unwrap_or_else(|| "repository".into());
-    let name = if inc { format!("{repo}_{}_inc", request.git_branch) } else { format!("{repo}_{}", request.git_branch) };
+    let name =
+        if inc { format!("{repo}_{}_inc", request.git_branch) } else { format!("{repo}_{}", request.git_branch) };
     if data.check.tasks.iter().any(|t| t.project_id == project && t.name == name && t.git_url == request.git_url) {
         return Err(create_failed(format!(
             "A task of {} for branch {} exists already.",
@@ -205,7 +206,10 @@ pub(crate) fn show_task_detail(state: &EmulatorState, call: &Call<'_>) -> Reply 
         code_line: Some(lines),
         code_line_total: Some(lines + comments),
         comment_lines: Some(comments),
-        comment_ratio: Some(format!("{:.1}%", if lines > 0 { 100.0 * comments as f64 / (lines + comments) as f64 } else { 0.0 })),
+        comment_ratio: Some(format!(
+            "{:.1}%",
+            if lines > 0 { 100.0 * comments as f64 / (lines + comments) as f64 } else { 0.0 }
+        )),
         code_quality: Some(100.0 - (open[0] * 10 + open[1] * 3 + open[2]).min(100) as f64),
         risk_coefficient: Some((open[0] * 10 + open[1] * 3 + open[2]) as f64),
         complexity_count: Some(files * 4),
