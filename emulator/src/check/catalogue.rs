@@ -165,6 +165,13 @@ pub(crate) fn is_ignored(ignored: &BTreeSet<String>, path: &str) -> bool {
     ignored.iter().any(|i| path == i || path.starts_with(&format!("{i}/")))
 }
 
+/// Whether a run of `task` checks `file`: not excluded, and not test code that the task's
+/// `excludeTestCode` setting leaves out.
+pub(crate) fn is_checked(task: &Task, file: &str) -> bool {
+    let exclude_tests = task.setting("excludeTestCode").eq_ignore_ascii_case("true");
+    !(is_ignored(&task.ignored, file) || (exclude_tests && is_test(file)))
+}
+
 /// Every file of the repository of a task checking `languages`.
 pub(crate) fn files(languages: &[&'static str]) -> Vec<&'static str> {
     let mut files: Vec<&str> =
@@ -208,11 +215,10 @@ pub(crate) struct Finding {
 /// `excludeTestCode` setting is `true`. Issue IDs derive from the task, rule and file, so the same
 /// issue keeps its ID (and status) from one run to the next.
 pub(crate) fn findings(task: &Task, rulesets: &[RuleSet]) -> Vec<Finding> {
-    let exclude_tests = task.setting("excludeTestCode").eq_ignore_ascii_case("true");
     let mut out = Vec::new();
     for set in rulesets {
         let Some(lang) = language(set.language) else { continue };
-        let files = lang.files.iter().filter(|f| !is_ignored(&task.ignored, f) && !(exclude_tests && is_test(f)));
+        let files = lang.files.iter().filter(|f| is_checked(task, f));
         for file in files {
             for rule in set.rules.iter().filter_map(|id| rule(*id)) {
                 let position = rule.id % 1000;

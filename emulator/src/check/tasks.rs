@@ -136,12 +136,11 @@ const COMMENTS_PER_FILE: i64 = 12;
 
 /// The checked files of a task (its languages' files that are not excluded).
 fn checked_files(task: &Task) -> usize {
-    let exclude_tests = task.setting("excludeTestCode").eq_ignore_ascii_case("true");
     task.languages()
         .iter()
         .filter_map(|l| catalogue::language(l))
         .flat_map(|l| l.files.iter())
-        .filter(|f| !catalogue::is_ignored(&task.ignored, f) && !(exclude_tests && catalogue::is_test(f)))
+        .filter(|f| catalogue::is_checked(task, f))
         .count()
 }
 
