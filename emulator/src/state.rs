@@ -559,7 +559,6 @@ pub(crate) struct Data {
     /// In creation order.
     pub(crate) templates: Vec<Template>,
     /// CodeArts Check.
-    #[expect(dead_code, reason = "the Check handlers come next")]
     pub(crate) check: crate::check::CheckData,
     /// CodeArts Pipeline.
     #[expect(dead_code, reason = "the Pipeline handlers come next")]

@@ -11,6 +11,8 @@ mod support;
 
 #[cfg(feature = "build")]
 mod build;
+#[cfg(feature = "check")]
+mod check;
 
 use std::collections::BTreeSet;
 
