@@ -65821,7 +65821,44 @@ pub mod operations {
         },
     ];
     /// The service's error codes (`x-codearts-error-codes`), in the reference's order.
-    pub static ERROR_CODES: &[crate::error::KnownError] = &[];
+    pub static ERROR_CODES: &[crate::error::KnownError] = &[
+        crate::error::KnownError {
+            code: "DEVPIPE.00011401",
+            status: 404u16,
+            message: "The pipeline does not exist.",
+            remedy: "Check the pipeline ID (ListPipelines lists the project's pipelines).",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::NotFound),
+            parameters: &[],
+        },
+        crate::error::KnownError {
+            code: "DEVPIPE.00011203",
+            status: 404u16,
+            message: "The template does not exist.",
+            remedy: "Check the template ID (ListPipelineTemplates lists the tenant's templates).",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::NotFound),
+            parameters: &["template_id"],
+        },
+        crate::error::KnownError {
+            code: "DEVPIPE.00011412",
+            status: 404u16,
+            message: "The project does not exist or the user is not a member of it.",
+            remedy: "Check the CodeArts project ID and that the caller is a member of the project.",
+            retryable: false,
+            class: Some(crate::error::ErrorClass::NotFound),
+            parameters: &["project_id"],
+        },
+        crate::error::KnownError {
+            code: "DEVPIPE.00011136",
+            status: 400u16,
+            message: "The project ID does not match the pipeline.",
+            remedy: "Use the project_id ListPipelines reports for the pipeline.",
+            retryable: false,
+            class: None,
+            parameters: &[],
+        },
+    ];
     /// The fields of every `multipart/form-data` body.
     pub static FORM_FIELDS: &[crate::multipart::FormField] = &[
         crate::multipart::FormField {

@@ -73,10 +73,6 @@ pub(crate) struct Call<'a> {
     pub(crate) caller: Caller,
     path: Vec<(&'static str, String)>,
     pub(crate) query: Query,
-    #[expect(
-        dead_code,
-        reason = "for the handlers of uploads (multipart boundaries), which come with the full Build surface"
-    )]
     pub(crate) headers: &'a HeaderMap,
     pub(crate) body: Bytes,
 }
@@ -88,7 +84,6 @@ impl Call<'_> {
     }
 
     /// The JSON body as `T`, or 400 in the answering service's codes.
-    #[expect(dead_code, reason = "for the Check and Pipeline handlers, which come next")]
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         crate::reply::json_body_for(self.service, &self.body)
     }

@@ -562,7 +562,6 @@ pub(crate) struct Data {
     #[expect(dead_code, reason = "the Check handlers come next")]
     pub(crate) check: crate::check::CheckData,
     /// CodeArts Pipeline.
-    #[expect(dead_code, reason = "the Pipeline handlers come next")]
     pub(crate) pipeline: crate::pipeline::PipelineData,
 }
 
