@@ -11,6 +11,8 @@ mod support;
 
 #[cfg(feature = "build")]
 mod build;
+#[cfg(feature = "pipeline")]
+mod pipeline;
 
 use std::collections::BTreeSet;
 

@@ -160,9 +160,12 @@ pub(crate) fn template_not_found(id: &str) -> ApiError {
     known("DEVPIPE.00011203", format!("Template {} does not exist.", shorten(id)))
 }
 
-/// 404 for any other unknown resource, in Pipeline's not-found code.
+/// 404 for any other unknown resource (a run, a step, a group, a rule…), in Pipeline's not-found
+/// code without its pipeline message: the reference publishes no other not-found code.
 pub(crate) fn not_found(detail: impl AsRef<str>) -> ApiError {
-    ApiError::not_found_for(svc(), detail)
+    let mut e = ApiError::not_found_for(svc(), "");
+    e.message = detail.as_ref().to_string();
+    e
 }
 
 /// 400: a malformed or missing field (the gateway's code: the reference publishes no DEVPIPE code

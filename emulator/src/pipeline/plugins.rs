@@ -404,7 +404,7 @@ pub(crate) fn show_plugin_version(state: &EmulatorState, call: &Call<'_>) -> Rep
             })
             .collect::<Vec<_>>()
     );
-    v["plugin_execution"] = json!({"type": "COMMAND", "target": doc.value.pointer("/execution_info/inner_execution_info/execution_type"), "file_path": null});
+    v["plugin_execution"] = json!({"type": "Shell", "target": doc.value.pointer("/execution_info/inner_execution_info/execution_type"), "file_path": null});
     answer::<types::PluginInstanceVo>(v)
 }
 

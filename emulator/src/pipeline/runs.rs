@@ -720,7 +720,11 @@ pub(crate) fn start_new_pipeline(state: &EmulatorState, call: &Call<'_>) -> Repl
         .collect();
     let dto: types::RunPipelineDto = typed(json!({ "variables": variables }));
     let run_id = start(state, call, "", call.path("pipeline_id"), &dto)?;
-    answer::<types::PipelineActionResult>(json!({"pipeline_id": call.path("pipeline_id"), "build_id": run_id}))
+    // The old API names runs by number.
+    let data = state.data();
+    let pipeline = find_pipeline(&data, "", call.path("pipeline_id"))?;
+    let number = find_run(pipeline, &run_id)?.number;
+    answer::<types::PipelineActionResult>(json!({"pipeline_id": pipeline.id, "build_id": number.to_string()}))
 }
 
 // ---------------------------------------------------------------- reading
@@ -787,6 +791,12 @@ fn success() -> Reply {
     ok(&typed::<types::SuccessResp>(json!({"success": true})))
 }
 
+/// The run numbered `text` (the old APIs' `build_id`).
+fn run_by_number<'a>(pipeline: &'a Pipeline, text: &str) -> Result<&'a Run, ApiError> {
+    let n = crate::reply::parse_int_for(svc(), "build_id", text, 1..=i64::from(i32::MAX))?;
+    pipeline.runs.iter().find(|r| r.number == n).ok_or_else(|| run_not_found(&format!("#{n}")))
+}
+
 fn stop_run(state: &EmulatorState, project: &str, pipeline_id: &str, run_id: Option<&str>) -> Result<String, ApiError> {
     let now = state.now();
     let mut data = state.data();
@@ -817,7 +827,11 @@ pub(crate) fn stop_pipeline_run(state: &EmulatorState, call: &Call<'_>) -> Reply
 /// `POST /v3/pipelines/{pipeline_id}/stop?build_id=` (StopPipelineNew, the old API).
 pub(crate) fn stop_pipeline_new(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let build = call.query.required("build_id")?;
-    stop_run(state, "", call.path("pipeline_id"), Some(build))?;
+    let run_id = {
+        let data = state.data();
+        run_by_number(find_pipeline(&data, "", call.path("pipeline_id"))?, build)?.id.clone()
+    };
+    stop_run(state, "", call.path("pipeline_id"), Some(&run_id))?;
     let data = state.data();
     let pipeline = find_pipeline(&data, "", call.path("pipeline_id"))?;
     answer::<types::PipelineInfoResponse>(json!({"pipeline_id": pipeline.id, "pipeline_name": pipeline.name}))
@@ -1049,7 +1063,7 @@ pub(crate) fn show_pipleine_status(state: &EmulatorState, call: &Call<'_>) -> Re
     let data = state.data();
     let pipeline = find_pipeline(&data, "", call.path("pipeline_id"))?;
     let run = match call.query.optional("build_id").filter(|b| !b.is_empty()) {
-        Some(id) => find_run(pipeline, id)?,
+        Some(number) => run_by_number(pipeline, number)?,
         None => pipeline.runs.last().ok_or_else(|| run_not_found("(latest)"))?,
     };
     let detail = run_json(state, pipeline, run, now);
@@ -1086,7 +1100,7 @@ pub(crate) fn show_pipleine_status(state: &EmulatorState, call: &Call<'_>) -> Re
     let (status, outcome) = view.state.legacy();
     let elapsed = ms(view.end.unwrap_or(now)) - ms(view.start);
     answer::<types::PipelineStatusDetail>(json!({
-        "pipeline_id": pipeline.id, "pipeline_name": pipeline.name, "build_id": run.id,
+        "pipeline_id": pipeline.id, "pipeline_name": pipeline.name, "build_id": run.number.to_string(),
         "status": status, "outcome": outcome, "executor": detail["executor_name"],
         "start_time": fmt_time(view.start), "end_time": view.end.map(fmt_time),
         "elapsed_time": format!("{}s", elapsed / 1000), "detail_url": detail["detail_url"],
@@ -1117,7 +1131,7 @@ pub(crate) fn list_pipleine_build_result(state: &EmulatorState, call: &Call<'_>)
             let v = r.view(now);
             let (status, outcome) = v.state.legacy();
             rows.push((r.created, json!({
-                "pipeline_id": p.id, "pipeline_name": p.name, "build_id": r.id, "status": status, "outcome": outcome,
+                "pipeline_id": p.id, "pipeline_name": p.name, "build_id": r.number.to_string(), "status": status, "outcome": outcome,
                 "start_time": fmt_time(v.start), "end_time": v.end.map(fmt_time),
                 "elapse_time": format!("{}s", (ms(v.end.unwrap_or(now)) - ms(v.start)) / 1000),
             })));
