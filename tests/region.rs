@@ -341,8 +341,8 @@ fn pipeline_uses_three_host_prefixes() {
     let mut prefixes: Vec<String> = known_regions(Service::Pipeline)
         .iter()
         .map(|region| {
-            let url = Endpoints::for_region(region).unwrap().get(Service::Pipeline).unwrap();
-            let host = url.host_str().unwrap().to_string();
+            let endpoints = Endpoints::for_region(region).unwrap();
+            let host = endpoints.get(Service::Pipeline).unwrap().host_str().unwrap().to_string();
             assert!(host.ends_with(&format!(".{region}.myhuaweicloud.com")), "{region}: {host}");
             host.split('.').next().unwrap().to_string()
         })
