@@ -561,7 +561,6 @@ pub(crate) struct Data {
     /// CodeArts Check.
     pub(crate) check: crate::check::CheckData,
     /// CodeArts Pipeline.
-    #[expect(dead_code, reason = "the Pipeline handlers come next")]
     pub(crate) pipeline: crate::pipeline::PipelineData,
 }
 

@@ -13,6 +13,8 @@ mod support;
 mod build;
 #[cfg(feature = "check")]
 mod check;
+#[cfg(feature = "pipeline")]
+mod pipeline;
 
 use std::collections::BTreeSet;
 
