@@ -73,10 +73,7 @@ pub(crate) struct Call<'a> {
     pub(crate) caller: Caller,
     path: Vec<(&'static str, String)>,
     pub(crate) query: Query,
-    #[expect(
-        dead_code,
-        reason = "for the handlers of uploads (multipart boundaries), which come with the full Build surface"
-    )]
+    /// The request headers (UploadKeystore reads its multipart boundary there).
     pub(crate) headers: &'a HeaderMap,
     pub(crate) body: Bytes,
 }

@@ -5,6 +5,7 @@
 //! created with CreateNewJob is the job ListJobConfig shows, and a build started with ExecuteJob is
 //! the build ShowRecordDetail reports.
 
+mod archive;
 mod builds;
 mod domain;
 mod groups;
@@ -29,9 +30,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::Caller;
-use crate::dispatch::{Call, Handler};
+use crate::dispatch::Handler;
 use crate::reply::{ApiError, INTERNAL_ERROR, Reply, ok};
-use crate::state::{EmulatorState, Job, Settings};
+use crate::state::{Job, Settings};
 use codearts::build::types;
 
 /// The handler of Build operation `id`.
@@ -213,7 +214,6 @@ pub(crate) struct BuildData {
 pub(crate) struct Recycled {
     pub(crate) job: Job,
     pub(crate) deleted: SystemTime,
-    pub(crate) by: usize,
 }
 
 /// A job's settings that only the v1 API (and the newer v3 fields) carries.
@@ -317,7 +317,7 @@ pub(crate) fn job_ids(ids: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The call's `Call` parameters of type integer-or-absent as `i64` within `range`, defaulting.
-pub(crate) fn int_or(call: &Call<'_>, name: &str, range: std::ops::RangeInclusive<i64>, default: i64) -> Result<i64, ApiError> {
-    call.query.optional_int(name, range, default)
+/// `t` in the record layout (`2022-10-11T08:28:42.000+00:00`), or null.
+pub(crate) fn millis_opt(t: Option<SystemTime>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(crate::state::fmt_millis(t)))
 }

@@ -468,7 +468,7 @@ pub(crate) fn show_job_pipeline_info(state: &EmulatorState, call: &Call<'_>) -> 
         .map(|p| {
             json!({
                 "name": p.name,
-                "params": p.params.iter().map(|x| json!({"name": x.name, "value": x.value})).collect::<Vec<_>>(),
+                "params": p.params.iter().flatten().map(|x| json!({"name": x.name, "value": x.value})).collect::<Vec<_>>(),
             })
         })
         .collect();
