@@ -259,9 +259,9 @@ pub(crate) fn typed<T: Serialize + DeserializeOwned>(value: Value) -> Reply {
     }
 }
 
-/// `{"status": "success", "error": null, "result": result}` as `T`.
+/// `{"status": "success", "result": result}` as `T`.
 pub(crate) fn success<T: Serialize + DeserializeOwned>(result: Value) -> Reply {
-    typed::<T>(serde_json::json!({"status": "success", "error": null, "result": result}))
+    typed::<T>(serde_json::json!({"status": "success", "result": result}))
 }
 
 /// A conversion between two generated types of the same JSON shape (a v1 body into the v3 job
