@@ -1865,13 +1865,10 @@ pub mod types {
         pub module_id: ::std::string::String,
         ///Build module name.
         pub name: ::std::string::String,
-        ///Settings of the build step.
+        ///Settings of the build step, keyed by setting name; values are of any JSON type (strings, booleans, lists, objects), as the explorer's own example and the vendor SDK's dict(str, object) have them.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub properties: ::std::option::Option<
-            ::std::collections::HashMap<
-                ::std::string::String,
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Version of the build module.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1896,15 +1893,9 @@ pub mod types {
         ///Build module name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Settings of the build step.
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub properties: ::std::collections::HashMap<
-            ::std::string::String,
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        ///Settings of the build step, keyed by setting name; values are of any JSON type (strings, booleans, lists, objects), as the explorer's own example and the vendor SDK's dict(str, object) have them.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Version of the build module.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
@@ -16598,10 +16589,7 @@ pub mod types {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             properties: ::std::result::Result<
                 ::std::option::Option<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 ::std::string::String,
             >,
@@ -16662,10 +16650,7 @@ pub mod types {
             where
                 T: ::std::convert::TryInto<
                     ::std::option::Option<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -16731,10 +16716,7 @@ pub mod types {
                 ::std::string::String,
             >,
             properties: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
             version: ::std::result::Result<
@@ -16793,10 +16775,7 @@ pub mod types {
             pub fn properties<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 T::Error: ::std::fmt::Display,
             {

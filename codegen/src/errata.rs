@@ -135,7 +135,11 @@ pub fn examples_of(spec: &Value) -> Vec<ExampleRef> {
             for (location, mt, m, media_pointer) in media {
                 let Some(examples) = m.get("examples").and_then(Value::as_object) else { continue };
                 for ex in examples.values() {
-                    if let Some(file) = ex.get("externalValue").and_then(Value::as_str) {
+                    // Where the vendor's printed example is not JSON, `externalValue` points at the
+                    // corrected document (so that bundlers and generators can resolve it) and
+                    // `x-codearts-printed` at the raw text, which is what the errata describe.
+                    let printed = ex.get("x-codearts-printed").and_then(Value::as_str);
+                    if let Some(file) = printed.or_else(|| ex.get("externalValue").and_then(Value::as_str)) {
                         out.push(ExampleRef {
                             operation: operation.clone(),
                             method: method.to_string(),

@@ -73,6 +73,7 @@ pub(crate) struct Call<'a> {
     pub(crate) caller: Caller,
     path: Vec<(&'static str, String)>,
     pub(crate) query: Query,
+    /// The request headers (UploadKeystore reads its multipart boundary there).
     pub(crate) headers: &'a HeaderMap,
     pub(crate) body: Bytes,
 }

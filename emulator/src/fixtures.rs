@@ -24,7 +24,7 @@ pub fn build_job(
         "job_name": name,
         "flavor": "2u8g",
         "host_type": "devcloud.cloudbuild.host.type.default",
-        "build_config_type": "form",
+        "build_config_type": "ACTION",
         "parameters": parameters,
         "scms": [{
             "url": "git@example.com:demo/maven-demo.git",

@@ -288,6 +288,8 @@ pub(crate) struct Job {
     pub(crate) build_project_id: String,
     pub(crate) builds: Vec<Build>,
     pub(crate) notices: Vec<Notice>,
+    /// What the v1 API and the newer v3 fields add (groups, favourites, revisions, …).
+    pub(crate) extras: crate::build::JobExtras,
 }
 
 impl Job {
@@ -558,6 +560,8 @@ pub(crate) struct Data {
     pub(crate) jobs: Vec<Job>,
     /// In creation order.
     pub(crate) templates: Vec<Template>,
+    /// CodeArts Build beyond jobs, builds and templates (recycle bin, groups, keystores).
+    pub(crate) build: crate::build::BuildData,
     /// CodeArts Check.
     pub(crate) check: crate::check::CheckData,
     /// CodeArts Pipeline.

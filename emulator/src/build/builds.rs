@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime};
 pub(crate) const CHECKOUT_STEP: &str = "Code checkout";
 
 /// The job and build `number`, or 404.
-fn find_build<'a>(data: &'a Data, id: &str, number: i32) -> Result<(&'a Job, &'a Build), ApiError> {
+pub(crate) fn find_build<'a>(data: &'a Data, id: &str, number: i32) -> Result<(&'a Job, &'a Build), ApiError> {
     let job = find(data, id)?;
     let build = job
         .builds
@@ -45,7 +45,7 @@ fn find_build<'a>(data: &'a Data, id: &str, number: i32) -> Result<(&'a Job, &'a
 }
 
 /// The job and build of a record ID, or 404.
-fn find_record<'a>(data: &'a Data, id: &str) -> Result<(&'a Job, &'a Build), ApiError> {
+pub(crate) fn find_record<'a>(data: &'a Data, id: &str) -> Result<(&'a Job, &'a Build), ApiError> {
     data.record(id).ok_or_else(|| ApiError::not_found(format!("Build record {id} does not exist.")))
 }
 
@@ -188,6 +188,11 @@ fn stop(state: &EmulatorState, caller: Caller, id: &str, number: i32) -> Result<
     })
 }
 
+/// Stops build `number` of job `id` if it is queued or running (a finished build stays as it ended).
+pub(crate) fn stop_build(state: &EmulatorState, caller: Caller, id: &str, number: i32) -> Result<(), ApiError> {
+    stop(state, caller, id, number).map(|_| ())
+}
+
 /// `POST /v3/jobs/{job_id}/{build_no}/stop` (StopBuildJob): `success` is false when the build had
 /// already ended on its own; stopping a stopped build again succeeds.
 pub(crate) fn stop_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
@@ -232,7 +237,7 @@ fn error_message(build: &Build, view: &BuildView, settings: &Settings) -> Option
 }
 
 /// The v4 record of a build (the v3 one has the same fields).
-fn record(job: &Job, build: &Build, settings: &Settings, now: SystemTime) -> types::BuildRecordDetail {
+pub(crate) fn record(job: &Job, build: &Build, settings: &Settings, now: SystemTime) -> types::BuildRecordDetail {
     let view = build.view(now);
     let created = Some(fmt_millis(build.created));
     make!(types::BuildRecordDetail {
@@ -657,8 +662,9 @@ pub(crate) fn download_keystore(state: &EmulatorState, call: &Call<'_>) -> Reply
     if settings.users[call.caller.user].domain_id != domain {
         return Err(ApiError::not_found(format!("Account {domain} has no keystore visible to this user.")));
     }
-    match settings.keystores.iter().find(|(n, _)| n == name) {
-        Some((n, bytes)) => file(n, bytes.clone()),
+    // The configured files and the uploaded ones (UploadKeystore) alike.
+    match super::keystores::bytes_by_name(state, call.caller, name) {
+        Some(bytes) => file(name, bytes),
         None => Err(ApiError::not_found(format!("There is no keystore file named {}.", shorten(name)))),
     }
 }

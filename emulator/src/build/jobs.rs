@@ -105,7 +105,7 @@ pub(crate) fn find_owned<'a>(
     Ok(job)
 }
 
-fn id_response(job_id: String) -> Reply {
+pub(crate) fn id_response(job_id: String) -> Reply {
     ok(&make!(types::BuildJobIdResponse {
         result: Some(make!(types::BuildJobIdResult { job_id: Some(job_id) })),
         status: Some("success".into()),
@@ -113,69 +113,137 @@ fn id_response(job_id: String) -> Reply {
     }))
 }
 
-/// `POST /v3/jobs/create` (CreateBuildJob).
-pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
-    let request: types::CreateBuildJobRequestBody = json_body(&call.body, None)?;
+/// A job's configuration as a create or full update carries it (v3 and v1 alike: the v1 bodies are
+/// read as the v3 one, which has every field of theirs).
+pub(crate) fn check_config(request: &types::CreateBuildJobRequestBody) -> Result<String, ApiError> {
     let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
     validate(&request.job_name, request.arch.as_str(), &request.steps, request.scms.as_deref().unwrap_or_default())?;
-    let domain_id = state.settings().users[call.caller.user].domain_id.clone();
+    if let Some(group) = request.group_id.as_deref().filter(|g| !g.is_empty())
+        && !crate::reply::is_hex32(group)
+    {
+        return Err(ApiError::invalid(format!("group_id `{}` is not a group ID.", shorten(group))));
+    }
+    Ok(project)
+}
+
+/// Creates a job from `request` for `caller`: 400 for a name taken in the project or an unknown
+/// group. Returns the new job's ID.
+pub(crate) fn create_job(
+    state: &EmulatorState,
+    caller: Caller,
+    request: types::CreateBuildJobRequestBody,
+) -> Result<String, ApiError> {
+    let project = check_config(&request)?;
+    let domain_id = state.settings().users[caller.user].domain_id.clone();
+    let now = state.now();
     let mut data = state.data();
     ensure_unique_name(&data, &project, &request.job_name, None)?;
+    ensure_group(&data, &project, request.group_id.as_deref())?;
     let seed = data.seed("job");
     let id = hex32(&seed);
-    data.jobs.push(Job {
+    let mut job = Job {
         id: id.clone(),
         project_id: project,
-        name: request.job_name,
+        name: String::new(),
         arch: request.arch.clone(),
-        flavor: request.flavor,
-        host_type: request.host_type,
-        build_config_type: request.build_config_type.map(config_type),
-        auto_update_sub_module: request.auto_update_sub_module,
-        parameters: request.parameters.unwrap_or_default(),
-        scms: request.scms.unwrap_or_default(),
-        steps: request.steps,
+        flavor: None,
+        host_type: None,
+        build_config_type: None,
+        auto_update_sub_module: None,
+        parameters: Vec::new(),
+        scms: Vec::new(),
+        steps: Vec::new(),
         disabled: false,
-        creator: call.caller.user,
+        creator: caller.user,
         domain_id,
         build_project_id: uuid(&format!("{seed}/build-project")),
         builds: Vec::new(),
         notices: default_notices(),
-    });
-    id_response(id)
+        extras: Default::default(),
+    };
+    job.extras.created = Some(now);
+    apply(&mut job, request);
+    record_revision(&mut job, now, caller.user, "CREATE");
+    data.jobs.push(job);
+    Ok(id)
 }
 
-/// `POST /v3/jobs/update` (UpdateBuildJob): replaces the job's configuration; its builds, state and
+/// 400 unless `group` (when given) is a group of `project`.
+fn ensure_group(data: &Data, project: &str, group: Option<&str>) -> Result<(), ApiError> {
+    match group.filter(|g| !g.is_empty()) {
+        Some(g) if !data.build.groups.iter().any(|x| x.project_id == project && x.id.eq_ignore_ascii_case(g)) => {
+            Err(ApiError::invalid(format!("Project {project} has no job group {}.", shorten(g))))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sets the job's configuration to `request`'s (a full replacement: an absent list is empty).
+fn apply(job: &mut Job, request: types::CreateBuildJobRequestBody) {
+    job.name = request.job_name;
+    job.arch = request.arch;
+    job.flavor = request.flavor;
+    job.host_type = request.host_type;
+    job.build_config_type = request.build_config_type.map(config_type);
+    job.auto_update_sub_module = request.auto_update_sub_module;
+    job.parameters = request.parameters.unwrap_or_default();
+    job.scms = request.scms.unwrap_or_default();
+    job.steps = request.steps;
+    job.extras.group_id = request.group_id.filter(|g| !g.is_empty());
+    job.extras.build_if_code_updated = request.build_if_code_updated;
+    job.extras.timeout = request.timeout;
+    job.extras.triggers = request.triggers.unwrap_or_default();
+}
+
+/// Records the configuration after a change, for ListUpdateJobHistory and ShowJobConfigDiff.
+pub(crate) fn record_revision(job: &mut Job, at: SystemTime, user: usize, kind: &'static str) {
+    let config = super::v1jobs::config_json(job);
+    job.extras.revisions.push(super::Revision { at, user, kind, config });
+}
+
+/// Replaces the configuration of job `id` (only its creator may): its builds, state and
 /// notifications stay.
-pub(crate) fn update_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
-    let request: types::UpdateBuildJobRequestBody = json_body(&call.body, Some("job_id"))?;
-    let project = checked("project_id", &request.project_id)?.to_ascii_lowercase();
-    validate(&request.job_name, request.arch.as_str(), &request.steps, request.scms.as_deref().unwrap_or_default())?;
+pub(crate) fn update_job(
+    state: &EmulatorState,
+    caller: Caller,
+    id: &str,
+    request: types::CreateBuildJobRequestBody,
+) -> Result<String, ApiError> {
+    let project = check_config(&request)?;
+    let now = state.now();
     let mut data = state.data();
-    let id = find_owned(&mut data, &request.job_id, call.caller, "update")?.id.clone();
+    let id = find_owned(&mut data, id, caller, "update")?.id.clone();
     ensure_unique_name(&data, &project, &request.job_name, Some(&id))?;
-    let job = find_owned(&mut data, &id, call.caller, "update")?;
+    ensure_group(&data, &project, request.group_id.as_deref())?;
+    let job = find_owned(&mut data, &id, caller, "update")?;
     if job.project_id != project {
         return Err(ApiError::invalid(format!(
             "Build task {id} belongs to project {}, not {project}; a task cannot move between projects.",
             job.project_id
         )));
     }
-    job.name = request.job_name;
-    job.arch = request.arch.clone();
-    job.flavor = request.flavor;
-    job.host_type = request.host_type;
-    job.build_config_type = request.build_config_type.map(config_type);
-    job.auto_update_sub_module = request.auto_update_sub_module;
-    // A full replacement: an absent list is an empty one.
-    job.parameters = request.parameters.unwrap_or_default();
-    job.scms = request.scms.unwrap_or_default();
-    job.steps = request.steps;
-    id_response(id)
+    apply(job, request);
+    record_revision(job, now, caller.user, "UPDATE");
+    Ok(id)
+}
+
+/// `POST /v3/jobs/create` (CreateBuildJob).
+pub(crate) fn create_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::CreateBuildJobRequestBody = json_body(&call.body, None)?;
+    id_response(create_job(state, call.caller, request)?)
+}
+
+/// `POST /v3/jobs/update` (UpdateBuildJob): replaces the job's configuration; its builds, state and
+/// notifications stay.
+pub(crate) fn update_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let request: types::UpdateBuildJobRequestBody = json_body(&call.body, Some("job_id"))?;
+    let id = request.job_id.clone();
+    let request: types::CreateBuildJobRequestBody = super::convert(&request, "The request body")?;
+    id_response(update_job(state, call.caller, &id, request)?)
 }
 
 /// The system parameter `get_all_parameters=true` adds: the branch to build.
-fn system_parameters(job: &Job) -> Vec<types::BuildJobParameter> {
+pub(crate) fn system_parameters(job: &Job) -> Vec<types::BuildJobParameter> {
     if job.parameter_definitions().iter().any(|(name, _, _)| name == "codeBranch") {
         return Vec::new();
     }
@@ -216,7 +284,11 @@ pub(crate) fn list_job_config(state: &EmulatorState, call: &Call<'_>) -> Reply {
             parameters: parameters,
             project_id: Some(job.project_id.clone()),
             scms: job.scms.iter().map(config_scm).collect::<Vec<_>>(),
-            steps: job.steps.iter().map(step_info).collect::<Vec<_>>()
+            steps: job.steps.iter().map(step_info).collect::<Vec<_>>(),
+            group_id: job.extras.group_id.clone(),
+            build_if_code_updated: job.extras.build_if_code_updated,
+            timeout: job.extras.timeout.clone(),
+            triggers: job.extras.triggers.clone()
         })),
         error: None,
         status: Some("success".into())
@@ -225,7 +297,7 @@ pub(crate) fn list_job_config(state: &EmulatorState, call: &Call<'_>) -> Reply {
 
 /// Jenkins' colour of a job's latest build: `blue` (success), `red` (failure), `aborted`,
 /// `notbuilt`; with `_anime` appended while a build is queued or running.
-fn status_colour(job: &Job, now: SystemTime) -> String {
+pub(crate) fn status_colour(job: &Job, now: SystemTime) -> String {
     let colour = |phase: Phase| match phase {
         Phase::Finished(Outcome::Success) => "blue",
         Phase::Finished(Outcome::Failure) => "red",
@@ -242,7 +314,7 @@ fn status_colour(job: &Job, now: SystemTime) -> String {
 
 /// Health score: the share of the last five finished builds that succeeded, in percent (100 before
 /// any build has finished).
-fn health(job: &Job, now: SystemTime) -> i32 {
+pub(crate) fn health(job: &Job, now: SystemTime) -> i32 {
     let finished: Vec<Phase> =
         job.builds.iter().rev().map(|b| b.view(now).phase).filter(|p| p.is_finished()).take(5).collect();
     if finished.is_empty() {
@@ -252,7 +324,7 @@ fn health(job: &Job, now: SystemTime) -> i32 {
     (good * 100 / finished.len()) as i32
 }
 
-fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) -> types::BuildJobListItem {
+pub(crate) fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) -> types::BuildJobListItem {
     let owner = job.owned_by(caller.user);
     let creator = settings.users.get(job.creator);
     let latest = job.builds.last();
@@ -267,7 +339,7 @@ fn list_item(job: &Job, caller: Caller, settings: &Settings, now: SystemTime) ->
         last_build_status: Some(status_colour(job, now)),
         is_finished: Some(latest.is_none_or(|b| b.view(now).phase.is_finished())),
         disabled: Some(job.disabled),
-        favorite: Some(false),
+        favorite: Some(job.extras.favourites.contains(&caller.user)),
         is_modify: Some(owner),
         is_delete: Some(owner),
         is_execute: Some(true),
@@ -294,24 +366,22 @@ pub(crate) fn list_jobs(state: &EmulatorState, call: &Call<'_>) -> Reply {
     }))
 }
 
-/// `POST /v3/jobs/{job_id}/delete` (DeleteBuildJob): the job and all its builds go.
+/// `POST /v3/jobs/{job_id}/delete` (DeleteBuildJob): the job and its builds go to the recycle bin
+/// (every later call about them is 404 until it is restored).
 pub(crate) fn delete_build_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
-    let id = call.path("job_id");
-    let mut data = state.data();
-    let job = find_owned(&mut data, id, call.caller, "delete")?;
-    let (id, project) = (job.id.clone(), job.project_id.clone());
-    data.jobs.retain(|j| j.id != id);
+    let (id, project) = super::recycle::recycle(state, call.caller, call.path("job_id"))?;
     ok(&make!(types::DeleteBuildJobResponse {
         result: Some(make!(types::DeleteBuildJobResult { job_id: Some(id), project_id: Some(project) })),
         status: Some("success".into())
     }))
 }
 
-fn set_disabled(state: &EmulatorState, call: &Call<'_>, disabled: bool) -> Reply {
+pub(crate) fn set_disabled(state: &EmulatorState, call: &Call<'_>, disabled: bool) -> Reply {
     let id = call.path("job_id");
     let mut data = state.data();
     let job = find_owned(&mut data, id, call.caller, if disabled { "disable" } else { "restore" })?;
     job.disabled = disabled;
+    job.extras.disabled_by = disabled.then(|| (state.now(), call.caller.user, String::new()));
     ok(&make!(types::BuildJobStatusChangeResponse { status: Some("success".into()) }))
 }
 

@@ -10,7 +10,7 @@ use crate::reply::{ApiError, Reply, is_hex32, json_body, non_blank, ok, page, sh
 use crate::state::{EmulatorState, Settings, Template, fmt_millis, hex, hex32};
 use codearts::build::types;
 
-fn item(template: &Template, settings: &Settings) -> types::CreateTemplatesItems {
+pub(crate) fn item(template: &Template, settings: &Settings) -> types::CreateTemplatesItems {
     let user = settings.users.get(template.user);
     make!(types::CreateTemplatesItems {
         create_time: Some(fmt_millis(template.created)),
@@ -33,7 +33,7 @@ fn item(template: &Template, settings: &Settings) -> types::CreateTemplatesItems
     })
 }
 
-fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplatesItems {
+pub(crate) fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplatesItems {
     let i = item(template, settings);
     make!(types::QueryTemplatesItems {
         create_time: i.create_time,
@@ -61,6 +61,12 @@ fn query_item(template: &Template, settings: &Settings) -> types::QueryTemplates
 
 /// `POST /v3/templates/create` (CreateTemplates).
 pub(crate) fn create_templates(state: &EmulatorState, call: &Call<'_>) -> Reply {
+    let answer = create(state, call)?;
+    ok(&make!(types::CreateTemplatesResponse { result: Some(answer), status: Some("success".into()) }))
+}
+
+/// Creates the template of a CreateTemplates (or v1 CreateTemplate) body.
+pub(crate) fn create(state: &EmulatorState, call: &Call<'_>) -> Result<types::CreateTemplatesItems, ApiError> {
     let request: types::CreateTemplatesRequestBody = json_body(&call.body, None)?;
     non_blank(&request.name, "name")?;
     if request.name.chars().count() > 128 {
@@ -107,7 +113,7 @@ pub(crate) fn create_templates(state: &EmulatorState, call: &Call<'_>) -> Reply 
     };
     let answer = item(&template, settings);
     data.templates.push(template);
-    ok(&make!(types::CreateTemplatesResponse { result: Some(answer), status: Some("success".into()) }))
+    Ok(answer)
 }
 
 /// `GET /v3/templates/query` (ListTemplates).
