@@ -34,7 +34,6 @@ from codearts_build_client.api.builds import run_job, show_job_status, show_reco
 from codearts_build_client.models import (
     BuildJobIdResponse,
     BuildJobStep,
-    BuildJobStepProperties,
     CreateBuildJobRequestBody,
     ErrorResponse,
     RunJobRequestBody,
@@ -44,6 +43,8 @@ from codearts_build_client.models import (
     ShowListHistoryResponse,
     ShowRecordDetailResponse,
 )
+from codearts_build_client.models import BuildArch
+from codearts_build_client.models import BuildJobStepPropertiesType0 as BuildJobStepProperties
 from codearts_build_client.types import File, Response
 from codearts_check_client import AuthenticatedClient as CheckClient
 from codearts_check_client.api.check_tasks import run_task, show_progress_detail, show_task_list_by_project_id
@@ -124,7 +125,7 @@ def main() -> None:
             create_build_job.sync_detailed(
                 client=client,
                 body=CreateBuildJobRequestBody(
-                    arch="x86-64", project_id=project_id, job_name="python-smoke", steps=[step]
+                    arch=BuildArch("x86-64"), project_id=project_id, job_name="python-smoke", steps=[step]
                 ),
             ),
             BuildJobIdResponse,

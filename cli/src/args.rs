@@ -333,6 +333,11 @@ pub struct EmulatorArgs {
     /// How long each build step takes.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "500ms")]
     pub step: Duration,
+    /// Finished builds, check runs and pipeline runs kept per job, task and pipeline (with their
+    /// logs); older ones are forgotten.
+    #[arg(long, value_name = "N", default_value_t = codearts_emulator::DEFAULT_RETAIN as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain: u64,
     /// Start empty, without the demo resources.
     #[arg(long, alias = "no-demo-jobs")]
     pub no_demo: bool,

@@ -11,6 +11,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), CliError> {
     let emulator = Emulator::builder()
         .port(args.port)
         .step_duration(args.step)
+        .retain(usize::try_from(args.retain).unwrap_or(usize::MAX))
         .start()
         .await
         .map_err(io(format!("cannot listen on 127.0.0.1:{}", args.port)))?;

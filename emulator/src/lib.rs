@@ -177,6 +177,8 @@ pub const DEFAULT_STEP_DURATION: Duration = Duration::from_millis(50);
 pub const DEFAULT_KEYSTORE: &str = "android.keystore";
 /// The port the `codearts-emulator` binary listens on by default.
 pub const DEFAULT_PORT: u16 = 8937;
+/// Finished builds, check runs and pipeline runs kept per job, task and pipeline by default.
+pub const DEFAULT_RETAIN: usize = 100;
 
 /// The emulator. Start one with [`Emulator::builder`].
 #[derive(Debug)]
@@ -197,6 +199,7 @@ impl Emulator {
 #[derive(Clone)]
 pub struct EmulatorBuilder {
     step_duration: Duration,
+    retain: usize,
     users: Vec<(String, String, SecretString)>,
     keys: Vec<(String, SecretString)>,
     projects: Vec<(String, String)>,
@@ -209,6 +212,7 @@ impl Default for EmulatorBuilder {
     fn default() -> Self {
         EmulatorBuilder {
             step_duration: DEFAULT_STEP_DURATION,
+            retain: DEFAULT_RETAIN,
             users: Vec::new(),
             keys: Vec::new(),
             projects: Vec::new(),
@@ -223,6 +227,7 @@ impl fmt::Debug for EmulatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorBuilder")
             .field("step_duration", &self.step_duration)
+            .field("retain", &self.retain)
             .field("users", &self.users.iter().map(|(d, n, _)| (d, n)).collect::<Vec<_>>())
             .field("access_keys", &self.keys.iter().map(|(ak, _)| ak).collect::<Vec<_>>())
             .field("iam_projects", &self.projects)
@@ -236,6 +241,15 @@ impl fmt::Debug for EmulatorBuilder {
 impl EmulatorBuilder {
     /// How long each build step takes on the emulator's clock (default 50 ms). A build is also
     /// queued this long before its first step.
+    /// How many finished builds of one job, runs of one check task and runs of one pipeline the
+    /// emulator keeps (default [`DEFAULT_RETAIN`]): the oldest finished ones beyond it are
+    /// forgotten, with their logs, so that a long test suite does not grow it without bound. What
+    /// is still running is always kept.
+    pub fn retain(mut self, finished: usize) -> Self {
+        self.retain = finished.max(1);
+        self
+    }
+
     pub fn step_duration(mut self, duration: Duration) -> Self {
         self.step_duration = duration;
         self
@@ -315,6 +329,7 @@ impl EmulatorBuilder {
             shared: Arc::new(Shared {
                 settings: Settings {
                     step_duration: self.step_duration,
+                    retain: self.retain,
                     users,
                     keys: keys.into_iter().map(|(ak, sk)| AccessKey { ak, sk, user: 0 }).collect(),
                     projects: projects.into_iter().map(|(name, id)| IamProject { id, name }).collect(),

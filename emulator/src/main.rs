@@ -2,7 +2,7 @@
 //! for other languages' clients, conformance tools and trying the API by hand.
 //!
 //! ```text
-//! cargo run -p codearts-emulator -- [--port 8937] [--step-ms 50] [--no-demo]
+//! cargo run -p codearts-emulator -- [--port 8937] [--step-ms 50] [--retain 100] [--no-demo]
 //! ```
 //!
 //! It listens on 127.0.0.1 only, creates the demo resources (as `codearts emulator` does), prints
@@ -12,22 +12,25 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use codearts_emulator::{DEFAULT_PORT, DEFAULT_STEP_DURATION, Demo, Emulator};
+use codearts_emulator::{DEFAULT_PORT, DEFAULT_RETAIN, DEFAULT_STEP_DURATION, Demo, Emulator};
 
-const USAGE: &str = "usage: codearts-emulator [--port PORT] [--step-ms MILLISECONDS]
+const USAGE: &str = "usage: codearts-emulator [--port PORT] [--step-ms MILLISECONDS] [--retain N] [--no-demo]
 
   --port PORT          loopback port to listen on (default 8937; 0 picks a free one)
   --step-ms MS         how long each build step takes, in milliseconds (default 50)
+  --retain N           finished builds, check runs and pipeline runs kept per job, task and
+                       pipeline, with their logs; older ones are forgotten (default 100)
   --no-demo            start empty, without the demo resources";
 
 struct Args {
     port: u16,
     step: Duration,
+    retain: usize,
     demo: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args { port: DEFAULT_PORT, step: DEFAULT_STEP_DURATION, demo: true };
+    let mut parsed = Args { port: DEFAULT_PORT, step: DEFAULT_STEP_DURATION, retain: DEFAULT_RETAIN, demo: true };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -41,6 +44,11 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
             "--port" => {
                 let v = value("--port")?;
                 parsed.port = v.parse().map_err(|_| format!("--port: `{v}` is not a port number"))?;
+            }
+            "--retain" => {
+                let v = value("--retain")?;
+                parsed.retain =
+                    v.parse().ok().filter(|n| *n > 0).ok_or(format!("--retain: `{v}` is not a positive number"))?;
             }
             "--step-ms" => {
                 let v = value("--step-ms")?;
@@ -66,7 +74,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let emulator = match Emulator::builder().port(args.port).step_duration(args.step).start().await {
+    let emulator = match Emulator::builder().port(args.port).step_duration(args.step).retain(args.retain).start().await
+    {
         Ok(emulator) => emulator,
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);

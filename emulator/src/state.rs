@@ -204,6 +204,8 @@ pub(crate) struct IamProject {
 /// Everything fixed when the emulator starts.
 pub(crate) struct Settings {
     pub(crate) step_duration: Duration,
+    /// Finished builds / runs kept per job, task and pipeline ([`retain_finished`]).
+    pub(crate) retain: usize,
     pub(crate) users: Vec<User>,
     pub(crate) keys: Vec<AccessKey>,
     pub(crate) projects: Vec<IamProject>,
@@ -760,5 +762,38 @@ mod tests {
         assert_eq!(notice_channel("email"), Some("MAIL"));
         assert_eq!(notice_channel("DingTalk"), Some("DING_TALK"));
         assert_eq!(notice_channel("pigeon"), None);
+    }
+}
+
+/// Bounds what a long test suite leaves behind: drops the oldest entries of `items` (one job's
+/// builds, one task's runs, one pipeline's runs, oldest first) for which `finished` holds, until at
+/// most `keep` remain; an entry still running is never dropped.
+pub(crate) fn retain_finished<T>(items: &mut Vec<T>, keep: usize, finished: impl Fn(&T) -> bool) {
+    let mut excess = items.len().saturating_sub(keep);
+    items.retain(|item| {
+        if excess > 0 && finished(item) {
+            excess -= 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::retain_finished;
+
+    #[test]
+    fn the_oldest_finished_go_first_and_running_ones_stay() {
+        // (number, finished)
+        let mut items: Vec<(u32, bool)> = (1..=6).map(|n| (n, n != 2)).collect();
+        retain_finished(&mut items, 3, |i| i.1);
+        assert_eq!(items.iter().map(|i| i.0).collect::<Vec<_>>(), [2, 5, 6], "1, 3 and 4 dropped; 2 runs");
+        retain_finished(&mut items, 3, |i| i.1);
+        assert_eq!(items.len(), 3, "nothing beyond the bound: nothing dropped");
+        let mut running: Vec<(u32, bool)> = (1..=4).map(|n| (n, false)).collect();
+        retain_finished(&mut running, 1, |i| i.1);
+        assert_eq!(running.len(), 4, "running entries are never dropped, whatever the bound");
     }
 }

@@ -159,6 +159,8 @@ pub(crate) fn run_job(state: &EmulatorState, call: &Call<'_>) -> Reply {
         daily_build_number: Some(build.daily_number.clone())
     });
     job.builds.push(build);
+    let keep = state.settings().retain;
+    crate::state::retain_finished(&mut job.builds, keep, |b| b.view(now).finished.is_some());
     ok(&answer)
 }
 

@@ -47,6 +47,8 @@ pub(crate) fn run_task(state: &EmulatorState, call: &Call<'_>) -> Reply {
         languages,
         ignored,
     });
+    let keep = state.settings().retain;
+    crate::state::retain_finished(&mut task.runs, keep, |r| !matches!(r.state(now), RunState::Checking { .. }));
     ok(&make!(types::RunTaskInfoV2 { exec_id: Some(id) }))
 }
 

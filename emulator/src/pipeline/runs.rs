@@ -695,6 +695,8 @@ fn start(
         sources,
         attempts: vec![Attempt { from: 0, at: now, fail_at, stop: None, decisions: BTreeMap::new() }],
     });
+    let keep = state.settings().retain;
+    crate::state::retain_finished(&mut pipeline.runs, keep, |r| r.view(now).end.is_some());
     Ok(run_id)
 }
 
