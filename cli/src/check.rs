@@ -176,7 +176,10 @@ fn finish(
         },
         "failed" => Err(CliError::Outcome {
             status: FAILED,
-            message: format!("{label} failed (codearts check show-tasklog has the reason)"),
+            message: format!(
+                "{label} failed (its log has the reason: codearts check show-tasklog --task-id {} --project-id PROJECT)",
+                started.task_id
+            ),
         }),
         "stopped" => Err(CliError::Outcome { status: STOPPED, message: format!("{label} was stopped") }),
         _ => {

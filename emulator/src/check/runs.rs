@@ -136,6 +136,7 @@ pub(crate) fn show_task_log(state: &EmulatorState, call: &Call<'_>) -> Reply {
                 0 => format!("Check {} of task {} started at {}.", run.id, task.name, fmt_local(run.started)),
                 1 => format!("Fetched branch {} of {}.", run.branch, task.git_url),
                 2 => format!("Checked {} with {}.", run.languages.join(", "), run.ruleset_names.join(", ")),
+                _ if run_state == RunState::Failed => "No issues reported: the check failed.".to_string(),
                 _ => format!("Found {} issues.", run.findings.len()),
             };
             entry(phase, text, "info", None)
