@@ -1,5 +1,6 @@
 //! Waiting for something a service started to finish: a build ([`wait_for_build`],
-//! [`run_and_wait`]). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
+//! [`run_and_wait`]), a pipeline run (`wait_for_pipeline_run`, `run_pipeline_and_wait`: see
+//! the `pipeline` feature's items below). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
 //! and a maximum wait), is cancel-safe and adds no retries of its own.
 //!
 //! # Builds
@@ -59,6 +60,10 @@ use crate::error::Error;
 mod build;
 #[cfg(feature = "build")]
 pub use build::*;
+#[cfg(feature = "pipeline")]
+mod pipeline;
+#[cfg(feature = "pipeline")]
+pub use pipeline::*;
 
 /// How long and how often a waiter polls.
 #[derive(Debug, Clone, PartialEq, Eq)]
