@@ -28,6 +28,28 @@ pub struct Demo {
     pub project_id: String,
     /// The demo build jobs: (ID, name, what a run does).
     pub jobs: Vec<(String, String, String)>,
+    /// The demo pipelines: (ID, name, what a run does).
+    pub pipelines: Vec<(String, String, String)>,
+}
+
+/// The demo pipeline: a build stage, a manual review, a deploy stage.
+const DEMO_PIPELINE: (&str, &str) = ("demo-pipeline", "builds, waits for a manual review, deploys");
+
+/// The demo pipeline's definition (PipelineDTO.definition: a JSON string).
+fn demo_definition() -> String {
+    serde_json::json!({"stages": [
+        {"name": "Build", "identifier": "build", "pre": [{"task": "official_devcloud_autoTrigger"}],
+         "jobs": [{"name": "Build", "identifier": "build-job", "steps": [
+             {"name": "Compile", "task": "official_devcloud_cloudBuild"},
+             {"name": "Unit tests", "task": "official_devcloud_cloudBuild"}]}]},
+        {"name": "Review", "identifier": "review",
+         "jobs": [{"name": "Approve", "identifier": "approve-job", "steps": [
+             {"name": "Manual review", "task": "official_devcloud_manualReview"}]}]},
+        {"name": "Deploy", "identifier": "deploy",
+         "jobs": [{"name": "Deploy", "identifier": "deploy-job", "steps": [
+             {"name": "Deploy to test", "task": "official_devcloud_deploy"}]}]}
+    ]})
+    .to_string()
 }
 
 /// Why the demo could not be created (the emulator answered its own client with an error).
@@ -47,13 +69,25 @@ impl RunningEmulator {
     pub async fn seed_demo(&self) -> Result<Demo, DemoError> {
         let config = self.config_builder().credentials(self.aksk_credentials()).build().map_err(DemoError)?;
         let client = Client::from_config(&config).map_err(DemoError)?;
-        let mut demo = Demo { project_id: DEMO_PROJECT.to_string(), jobs: Vec::new() };
+        let mut demo = Demo { project_id: DEMO_PROJECT.to_string(), jobs: Vec::new(), pipelines: Vec::new() };
         for (name, steps, what) in DEMO_JOBS {
             let body = crate::fixtures::build_job(DEMO_PROJECT, name, steps, Vec::new());
             let response = client.create_build_job().body(body).call().await.map_err(DemoError)?;
             if let Some(id) = response.result.and_then(|r| r.job_id) {
                 demo.jobs.push((id, name.to_string(), what.to_string()));
             }
+        }
+        let pipelines = codearts::pipeline::Client::from_config(&config).map_err(DemoError)?;
+        let (name, what) = DEMO_PIPELINE;
+        let body = codearts::pipeline::types::PipelineDto::builder()
+            .name(name.to_string())
+            .description(what.to_string())
+            .is_publish(false)
+            .definition(demo_definition());
+        let created =
+            pipelines.create_pipeline_new().project_id(DEMO_PROJECT).body(body).call().await.map_err(DemoError)?;
+        if let Some(id) = created.pipeline_id {
+            demo.pipelines.push((id, name.to_string(), what.to_string()));
         }
         Ok(demo)
     }
@@ -76,6 +110,9 @@ impl RunningEmulator {
             for (id, name, what) in &demo.jobs {
                 text += &format!("  build job {id}  {name:width$}  {what}\n");
             }
+            for (id, name, what) in &demo.pipelines {
+                text += &format!("  pipeline  {id}  {name:width$}  {what}\n");
+            }
         }
         text += "\nIn another shell, point the codearts CLI and SDK (or a vendor SDK) at it:\n";
         text += &format!("  export HUAWEICLOUD_SDK_REGION={region}\n");
@@ -91,6 +128,9 @@ impl RunningEmulator {
         text += "  codearts build jobs list\n";
         if let Some((id, _, _)) = demo.jobs.first() {
             text += &format!("  codearts build run {id} --follow\n");
+        }
+        if let Some((id, _, _)) = demo.pipelines.first() {
+            text += &format!("  codearts pipeline run {id} --follow   # then: codearts pipeline approve RUN\n");
         }
         text
     }
