@@ -295,3 +295,33 @@ async fn pipelines_page_through_the_paginator() {
             .await;
     assert_eq!(names, (0..5).map(|i| format!("paged-{i}")).collect::<Vec<_>>());
 }
+
+/// `examples/pipeline.rs` (built by `cargo test` beside this binary) runs the whole flow on the
+/// emulator: create, run, review, approve, wait, tree, logs.
+#[test]
+fn the_pipeline_example_runs_on_the_emulator() {
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let exe = deps.parent().unwrap().join("examples").join(format!("pipeline{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.exists(), "{} was not built (cargo test builds examples)", exe.display());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.env("HOME", home.path()).env_remove("CODEARTS_PROJECT_ID");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HUAWEICLOUD_SDK_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for expected in [
+        "embedded CodeArts Pipeline emulator",
+        "1. create_pipeline_new -> pipeline ",
+        "3. waiting for the review \"Manual review\" of stage \"Approval\"",
+        "[Deploy / Deploy to test]",
+        "Finished: COMPLETED",
+        "run #1 completed",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?}:\n{stdout}");
+    }
+}
