@@ -44,7 +44,7 @@ pub struct RunPosition {
     /// The job's name (empty for a stage's entry or exit check).
     pub job: String,
     /// The job's run ID (what AcceptManualReview and ShowPipelineLog take; for a stage check, the
-    /// stage's first job).
+    /// stage's first job, or the check's own ID in a stage without jobs).
     pub job_run_id: String,
     /// The step's name (its task when it has none).
     pub step: String,
@@ -101,10 +101,11 @@ pub fn run_steps(run: &types::PipelineRun) -> Vec<(RunPosition, &types::StepRun)
     for stage in &run.stages {
         let stage_name = stage.name.clone().unwrap_or_default();
         let first_job = stage.jobs.first().and_then(|j| j.id.clone()).unwrap_or_default();
+        // A check of a stage without jobs is named by its own ID in the job's place.
         let check = |step: &types::StepRun| RunPosition {
             stage: stage_name.clone(),
             job: String::new(),
-            job_run_id: first_job.clone(),
+            job_run_id: if first_job.is_empty() { step.id.clone().unwrap_or_default() } else { first_job.clone() },
             step: step_name(step),
             step_run_id: step.id.clone().unwrap_or_default(),
             checkpoint: true,
