@@ -60,7 +60,7 @@ pub mod iam;
 pub mod multipart;
 pub mod raw;
 
-#[cfg(feature = "build")]
+#[cfg(any(feature = "build", feature = "pipeline"))]
 pub mod logs;
 pub mod paginate;
 pub mod wait;

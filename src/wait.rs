@@ -1,5 +1,7 @@
 //! Waiting for something a service started to finish: a build ([`wait_for_build`],
-//! [`run_and_wait`]), a code check (`wait_for_check`, `run_check_and_wait`, with a quality `Gate`). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
+//! [`run_and_wait`]), a code check (`wait_for_check`, `run_check_and_wait`, with a quality `Gate`),
+//! a pipeline run (`wait_for_pipeline_run`, `run_pipeline_and_wait`: see the `pipeline` feature's
+//! items below). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
 //! and a maximum wait), is cancel-safe and adds no retries of its own.
 //!
 //! # Builds
@@ -63,6 +65,10 @@ pub use build::*;
 mod check;
 #[cfg(feature = "check")]
 pub use check::*;
+#[cfg(feature = "pipeline")]
+mod pipeline;
+#[cfg(feature = "pipeline")]
+pub use pipeline::*;
 
 /// How long and how often a waiter polls.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -84,6 +84,9 @@ pub enum Command {
     /// CodeArts Check: code-check tasks.
     #[command(subcommand)]
     Check(CheckCommand),
+    /// CodeArts Pipeline: pipelines, runs (stages → jobs → steps), reviews, logs.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
     /// Run the CodeArts emulator (Build, Check, Pipeline, IAM) on a loopback port, with the demo
     /// resources, until Ctrl-C.
     Emulator(EmulatorArgs),
@@ -323,6 +326,131 @@ pub struct DefectsArgs {
     /// At most N defects.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
+}
+
+/// The CodeArts project a pipeline command is about.
+const PROJECT_HELP: &str = "CodeArts project ID (32 characters; not the IAM project ID)";
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// List every pipeline of a CodeArts project with its latest run (ListPipelines, all pages).
+    List {
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+        /// Pipelines requested per page.
+        #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+        page_size: u32,
+    },
+    /// Show a pipeline: its stages, jobs and variables (ShowPipelineDetail).
+    Show {
+        /// Pipeline ID (32 characters).
+        pipeline: String,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+    },
+    /// Start a run of a pipeline (RunPipeline); optionally wait for it or follow its step logs.
+    Run(PipelineRunArgs),
+    /// A run (the latest by default) as a tree of stages → jobs → steps with states and durations.
+    Status {
+        /// Pipeline ID (32 characters).
+        pipeline: String,
+        /// Run ID (default: the latest run).
+        run: Option<String>,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+    },
+    /// Stop a running run (StopPipelineRun).
+    Stop {
+        /// Pipeline ID.
+        pipeline: String,
+        /// Run ID.
+        run: String,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+    },
+    /// Rerun the failed part of a failed run (RetryPipelineRun).
+    Retry {
+        /// Pipeline ID.
+        pipeline: String,
+        /// Run ID.
+        run: String,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+    },
+    /// Approve the manual review (or pass the checkpoint) a run waits for.
+    Approve(ReviewArgs),
+    /// Reject the manual review a run waits for: the run fails.
+    Reject(ReviewArgs),
+    /// Print the logs of a run's steps (the latest run by default), as they are now.
+    Logs {
+        /// Pipeline ID.
+        pipeline: String,
+        /// Run ID (default: the latest run).
+        run: Option<String>,
+        /// Only this step (its name or step run ID).
+        #[arg(long, value_name = "NAME|ID")]
+        step: Option<String>,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+    },
+    /// A pipeline's runs, newest first (ListPipelineRuns).
+    Runs {
+        /// Pipeline ID.
+        pipeline: String,
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+        project: String,
+        /// At most N runs.
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineRunArgs {
+    /// Pipeline ID (32 characters).
+    pub pipeline: String,
+    #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+    pub project: String,
+    /// A run variable, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Run only this stage (its identifier or name; repeatable).
+    #[arg(long = "stage", value_name = "STAGE")]
+    pub stages: Vec<String>,
+    /// Run only this job (its identifier or name; repeatable).
+    #[arg(long = "job", value_name = "JOB")]
+    pub jobs: Vec<String>,
+    /// Description of the run.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Wait for the run to finish (or to wait for a review); the exit status tells how it ended.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print the steps' log lines while the run goes on, then exit as with --wait.
+    #[arg(long)]
+    pub follow: bool,
+    /// Give up waiting after this long (e.g. 90s, 10m, 1h; implies --wait). Default 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<Duration>,
+    /// How often to poll while waiting or following (the wait backs off from here up to 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Pipeline ID.
+    pub pipeline: String,
+    /// Run ID.
+    pub run: String,
+    /// The review step (its name or step run ID; default: the one the run waits for).
+    #[arg(long, value_name = "NAME|ID")]
+    pub step: Option<String>,
+    /// A comment for the decision.
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID", help = PROJECT_HELP)]
+    pub project: String,
 }
 
 #[derive(Debug, Args)]

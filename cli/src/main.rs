@@ -20,6 +20,7 @@ mod emulator;
 mod error;
 mod operations;
 mod output;
+mod pipeline;
 mod table;
 
 use std::collections::BTreeSet;
@@ -96,6 +97,7 @@ async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
     match cli.command {
         Command::Build(command) => build::run(&cli.global, out, command).await,
         Command::Check(command) => check::run(&cli.global, out, command).await,
+        Command::Pipeline(command) => pipeline::run(&cli.global, out, command).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Api(args) => api::run(&cli.global, out, args).await,
         Command::Config(ConfigCommand::Show) => config::show(&cli.global, out),

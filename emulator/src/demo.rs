@@ -37,6 +37,28 @@ pub struct Demo {
     pub jobs: Vec<(String, String, String)>,
     /// The demo check tasks: (ID, name, what a check does).
     pub check_tasks: Vec<(String, String, String)>,
+    /// The demo pipelines: (ID, name, what a run does).
+    pub pipelines: Vec<(String, String, String)>,
+}
+
+/// The demo pipeline: a build stage, a manual review, a deploy stage.
+const DEMO_PIPELINE: (&str, &str) = ("demo-pipeline", "builds, waits for a manual review, deploys");
+
+/// The demo pipeline's definition (PipelineDTO.definition: a JSON string).
+fn demo_definition() -> String {
+    serde_json::json!({"stages": [
+        {"name": "Build", "identifier": "build", "pre": [{"task": "official_devcloud_autoTrigger"}],
+         "jobs": [{"name": "Build", "identifier": "build-job", "steps": [
+             {"name": "Compile", "task": "official_devcloud_cloudBuild"},
+             {"name": "Unit tests", "task": "official_devcloud_cloudBuild"}]}]},
+        {"name": "Review", "identifier": "review",
+         "jobs": [{"name": "Approve", "identifier": "approve-job", "steps": [
+             {"name": "Manual review", "task": "official_devcloud_manualReview"}]}]},
+        {"name": "Deploy", "identifier": "deploy",
+         "jobs": [{"name": "Deploy", "identifier": "deploy-job", "steps": [
+             {"name": "Deploy to test", "task": "official_devcloud_deploy"}]}]}
+    ]})
+    .to_string()
 }
 
 /// Why the demo could not be created (the emulator answered its own client with an error).
@@ -80,6 +102,18 @@ impl RunningEmulator {
                 demo.check_tasks.push((id, format!("{repo}_{branch}"), what.to_string()));
             }
         }
+        let pipelines = codearts::pipeline::Client::from_config(&config).map_err(DemoError)?;
+        let (name, what) = DEMO_PIPELINE;
+        let body = codearts::pipeline::types::PipelineDto::builder()
+            .name(name.to_string())
+            .description(what.to_string())
+            .is_publish(false)
+            .definition(demo_definition());
+        let created =
+            pipelines.create_pipeline_new().project_id(DEMO_PROJECT).body(body).call().await.map_err(DemoError)?;
+        if let Some(id) = created.pipeline_id {
+            demo.pipelines.push((id, name.to_string(), what.to_string()));
+        }
         Ok(demo)
     }
 
@@ -100,6 +134,9 @@ impl RunningEmulator {
             let width = demo.jobs.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
             for (id, name, what) in &demo.jobs {
                 text += &format!("  build job {id}  {name:width$}  {what}\n");
+            }
+            for (id, name, what) in &demo.pipelines {
+                text += &format!("  pipeline  {id}  {name:width$}  {what}\n");
             }
         }
         text += "\nIn another shell, point the codearts CLI and SDK (or a vendor SDK) at it:\n";
@@ -128,6 +165,9 @@ impl RunningEmulator {
                     &format!("  codearts check run {id} --fail-on critical=0,major=10   # exit 6: the gate fails\n");
                 text += &format!("  codearts check defects {id} --severity critical\n");
             }
+        }
+        if let Some((id, _, _)) = demo.pipelines.first() {
+            text += &format!("  codearts pipeline run {id} --follow   # then: codearts pipeline approve RUN\n");
         }
         text
     }

@@ -119,6 +119,14 @@
 //! 405 (with `Allow`). ShowJobListByProjectId's `page_index` and ListTemplates' `page` count from 1
 //! (0 is the first page too).
 //!
+//! **Pipeline.** Every CodeArts Pipeline operation is served: pipelines kept per CodeArts project,
+//! runs that go through their stages → jobs → steps on the emulator clock, manual reviews and
+//! checkpoints that wait for a decision, stop and retry, step logs paged by offset, and templates,
+//! groups, tags, parameter groups, alert policies, rules, policies, plug-ins and publishers kept with
+//! their CRUD semantics; unknown resources are 404 `DEVPIPE.00011401` (templates
+//! `DEVPIPE.00011203`), a pipeline of another project 400 `DEVPIPE.00011136`. The rules are in the
+//! repository's `docs/pipeline.md`.
+//!
 //! # Extending it
 //!
 //! [`router`] returns the whole service as an axum [`Router`] and [`EmulatorBuilder::start_with`]
