@@ -208,6 +208,8 @@ pub struct Signer {
     /// signature: two of the ten or so SHA-256 blocks a signature costs. Zeroed on drop, like the SK
     /// (the `zeroize` features of `hmac` and `sha2`).
     keyed: Hmac<Sha256>,
+    /// The security token as a (sensitive) header value, made once: `Err` when it cannot be one.
+    token_value: Option<Result<HeaderValue, ()>>,
 }
 
 impl fmt::Debug for Signer {
@@ -221,7 +223,12 @@ impl Signer {
     pub fn new(credentials: AkSk) -> Self {
         let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(credentials.sk.expose_secret().as_bytes())
             .expect("HMAC takes a key of any length");
-        Signer { credentials, sign_host: true, keyed }
+        let token_value = credentials.security_token.as_ref().map(|token| {
+            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| ())?;
+            value.set_sensitive(true);
+            Ok(value)
+        });
+        Signer { credentials, sign_host: true, keyed, token_value }
     }
 
     /// Whether to sign the `Host` header (default `true`, as the vendor's Python SDK does).
@@ -281,19 +288,26 @@ impl Signer {
         // unchanged on error; the headers are read in place rather than copied.
         let date_bytes = format_date(now)?;
         let date = std::str::from_utf8(&date_bytes).expect("the date is ASCII digits");
-        let token = match &self.credentials.security_token {
-            Some(token) => {
-                let mut value =
-                    HeaderValue::from_str(token.expose_secret()).map_err(|_| SignError::InvalidSecurityToken)?;
-                value.set_sensitive(true);
+        let token = match (&self.credentials.security_token, &self.token_value) {
+            (Some(token), Some(value)) => {
+                let value = value.clone().map_err(|_| SignError::InvalidSecurityToken)?;
                 Some((token.expose_secret().trim(), value))
             }
-            None => None,
+            _ => None,
         };
+        // `Host` written on the stack, copied once into its header value.
+        let mut host_buf = [0u8; 300];
+        let long_host;
         let host = match self.sign_host && !request.headers().contains_key(HOST) {
             true => {
-                let host = host_of(request.url()).ok_or(SignError::MissingHost)?;
-                let value = HeaderValue::try_from(host.as_str()).map_err(|_| SignError::MissingHost)?;
+                let host = match write_host(request.url(), &mut host_buf) {
+                    Some(host) => host,
+                    None => {
+                        long_host = host_of(request.url()).ok_or(SignError::MissingHost)?;
+                        long_host.as_str()
+                    }
+                };
+                let value = HeaderValue::from_str(host).map_err(|_| SignError::MissingHost)?;
                 Some((host, value))
             }
             false => None,
@@ -316,7 +330,7 @@ impl Signer {
         if let Payload::Unsigned = payload {
             entries.push((X_SDK_CONTENT_SHA256, UNSIGNED_PAYLOAD));
         }
-        let mut canonical = String::with_capacity(512);
+        let mut canonical = StackBuf::new();
         let (authorization, query) = self.authorize(
             &mut canonical,
             request.method().as_str(),
@@ -343,7 +357,7 @@ impl Signer {
         headers.insert(AUTHORIZATION, authorization);
         // The query goes out as it was signed (sorted, `%20` for a space), as the vendor's Python SDK
         // sends it: the gateway then decodes exactly what was signed, whatever it makes of `+`.
-        let canonical_query = Some(&canonical[query]).filter(|q| !q.is_empty());
+        let canonical_query = Some(canonical.text(query)).filter(|q| !q.is_empty());
         if request.url().query() != canonical_query {
             request.url_mut().set_query(canonical_query);
         }
@@ -423,7 +437,7 @@ impl Signer {
         let date = date.to_str().map_err(|_| SignError::InvalidHeaderValue { name: X_SDK_DATE.into() })?;
         let mut entries = Pairs::new();
         self.entries(headers, &mut entries, |_| false)?;
-        let mut canonical = String::with_capacity(512);
+        let mut canonical = StackBuf::new();
         let payload = payload_of(headers, body);
         Ok(self.authorize(&mut canonical, method, url, entries.as_mut_slice(), date, payload).0)
     }
@@ -432,7 +446,7 @@ impl Signer {
     /// and where the canonical query lies in `canonical` (the canonical request, written there).
     fn authorize(
         &self,
-        canonical: &mut String,
+        canonical: &mut StackBuf,
         method: &str,
         url: &Url,
         entries: &mut [(&str, &str)],
@@ -467,6 +481,7 @@ impl Signer {
         // The string to sign, on the stack (it is 97 bytes for a well-formed date).
         let mut hex_buf = [0u8; 64];
         let hash = to_hex(&Sha256::digest(canonical.as_bytes()), &mut hex_buf);
+        let names = canonical.text(names);
         let mut mac = self.keyed.clone();
         let mut string_to_sign = [0u8; 128];
         let pieces = [ALGORITHM, "\n", date, "\n", hash];
@@ -486,7 +501,6 @@ impl Signer {
         let signature = to_hex(&mac.finalize().into_bytes(), &mut signature_buf);
 
         let ak = &self.credentials.ak;
-        let names = &canonical[names];
         // Exactly the capacity needed: a full `Vec` becomes the header's `Bytes` without a copy.
         let capacity = ALGORITHM.len() + " Access=".len() + ak.len() + ", SignedHeaders=".len() + names.len();
         let mut out = String::with_capacity(capacity + ", Signature=".len() + signature.len());
@@ -498,6 +512,79 @@ impl Signer {
         out.push_str(", Signature=");
         out.push_str(signature);
         (out, query)
+    }
+}
+
+/// Where the canonical request is written: a `String` ([`canonical_request`]) or a [`StackBuf`]
+/// (signing).
+trait Sink {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+    fn len(&self) -> usize;
+    fn ends_with_slash(&self) -> bool;
+}
+
+impl Sink for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+    fn ends_with_slash(&self) -> bool {
+        self.ends_with('/')
+    }
+}
+
+/// The canonical request of a signature, on the stack up to 512 bytes (typical requests are about
+/// 300), on the heap past that: one allocation less per signature.
+struct StackBuf {
+    inline: [u8; 512],
+    len: usize,
+    spilled: Vec<u8>,
+}
+
+impl StackBuf {
+    fn new() -> Self {
+        StackBuf { inline: [0; 512], len: 0, spilled: Vec::new() }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        if self.spilled.is_empty() { &self.inline[..self.len] } else { &self.spilled }
+    }
+
+    /// A part of it as text: it only ever holds whole `&str`s, so a range between two of them is
+    /// text too.
+    fn text(&self, range: std::ops::Range<usize>) -> &str {
+        std::str::from_utf8(&self.as_bytes()[range]).expect("written from &str pieces")
+    }
+}
+
+impl Sink for StackBuf {
+    fn push_str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        if self.spilled.is_empty() && self.len + bytes.len() <= self.inline.len() {
+            self.inline[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.reserve(2 * self.inline.len() + bytes.len());
+                self.spilled.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.spilled.extend_from_slice(bytes);
+        }
+    }
+    fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]))
+    }
+    fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+    fn ends_with_slash(&self) -> bool {
+        self.as_bytes().last() == Some(&b'/')
     }
 }
 
@@ -622,7 +709,7 @@ impl<'a> Pairs<'a> {
 }
 
 /// `Method "\n" CanonicalURI "\n" CanonicalQuery "\n"`; where the query lies in `out`.
-fn write_method_uri_query(out: &mut String, method: &str, url: &Url) -> std::ops::Range<usize> {
+fn write_method_uri_query(out: &mut impl Sink, method: &str, url: &Url) -> std::ops::Range<usize> {
     out.push_str(method);
     out.push('\n');
     write_canonical_uri(out, url.path());
@@ -685,7 +772,7 @@ pub fn canonical_query(pairs: &[(String, String)]) -> String {
 }
 
 /// Sorted pairs → `k=v&k=v`, each part encoded.
-fn write_canonical_query<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a str, &'a str)>) {
+fn write_canonical_query<'a>(out: &mut impl Sink, pairs: impl Iterator<Item = (&'a str, &'a str)>) {
     for (i, (key, value)) in pairs.enumerate() {
         if i > 0 {
             out.push('&');
@@ -699,7 +786,7 @@ fn write_canonical_query<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a 
 /// The canonical URI of a (percent-encoded) URL path: the whole path decoded (an encoded `/`
 /// becomes a separator, as the vendor's Python SDK signs), each segment re-encoded with the
 /// unreserved set, a trailing `/` appended when missing.
-fn write_canonical_uri(out: &mut String, path: &str) {
+fn write_canonical_uri(out: &mut impl Sink, path: &str) {
     if path.bytes().all(|b| b == b'/' || is_unreserved(b)) {
         // Nothing to decode or encode: the path is its own canonical form.
         out.push_str(path);
@@ -710,7 +797,7 @@ fn write_canonical_uri(out: &mut String, path: &str) {
         }
     }
     // Only an empty last segment encodes to nothing, so this is "the path does not end in `/`".
-    if !out.ends_with('/') {
+    if !out.ends_with_slash() {
         out.push('/');
     }
 }
@@ -720,14 +807,14 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
-fn encode_into(out: &mut String, bytes: &[u8]) {
+fn encode_into(out: &mut impl Sink, bytes: &[u8]) {
     for chunk in percent_encode(bytes, ENCODE) {
         out.push_str(chunk);
     }
 }
 
 /// Appends the payload hash.
-fn push_payload_hash(out: &mut String, payload: Payload<'_>) {
+fn push_payload_hash(out: &mut impl Sink, payload: Payload<'_>) {
     match payload {
         Payload::Empty => out.push_str(EMPTY_BODY_SHA256),
         Payload::Body([]) => out.push_str(EMPTY_BODY_SHA256),
@@ -750,6 +837,31 @@ fn to_hex<'b>(digest: &[u8], buf: &'b mut [u8; 64]) -> &'b str {
         pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
     std::str::from_utf8(buf).expect("hex digits are ASCII")
+}
+
+/// [`host_of`] into `buf`; `None` without a host (or one too long for `buf`, which no DNS name is).
+fn write_host<'b>(url: &Url, buf: &'b mut [u8; 300]) -> Option<&'b str> {
+    let host = url.host_str()?;
+    let mut at = host.len();
+    buf.get_mut(..at)?.copy_from_slice(host.as_bytes());
+    if let Some(port) = url.port() {
+        let mut digits = [0u8; 6];
+        let mut n = port;
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        digits[i - 1] = b':';
+        let port = &digits[i - 1..];
+        buf.get_mut(at..at + port.len())?.copy_from_slice(port);
+        at += port.len();
+    }
+    std::str::from_utf8(&buf[..at]).ok()
 }
 
 /// `Host` as hyper writes it from a URL: the host, plus `:port` when it is not the scheme's default
