@@ -55,8 +55,12 @@ const SK: &str = "bench-secret-key-0123456789abcdefghijklmnop";
 const JOB_ID: &str = "f9d6c8466d614a9788e9a0acf6c15f46";
 const RECORD_ID: &str = "2cc26382-b2cb-4234-8eb0-b37d362f4d4c";
 const PROJECT_ID: &str = "2ea6a5d2b2ef4ff3ab5d21c1a4e4e2a6";
-/// What the generated clients send as `api-version` (the spec's `info.version`).
+const TASK_ID: &str = "4d6b4bd2e1a84e4e8f1f1a2b3c4d5e6f";
+const PIPELINE_ID: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+/// What the generated clients send as `api-version` (each spec's `info.version`).
 const API_VERSION: &str = "2023-11-30";
+const CHECK_API_VERSION: &str = "2026-10-30";
+const PIPELINE_API_VERSION: &str = "2026-09-18";
 const MIB: u64 = 1024 * 1024;
 
 /// How much work each part does.
@@ -65,6 +69,8 @@ struct Plan {
     name: &'static str,
     /// (warm-up calls, measured calls) per comparison.
     small: (usize, usize),
+    /// The small calls of Check and Pipeline.
+    services: (usize, usize),
     list: (usize, usize),
     large: (usize, usize),
     /// (rounds, operations per round) of the signing comparison.
@@ -79,6 +85,7 @@ struct Plan {
 const FULL: Plan = Plan {
     name: "full",
     small: (200, 2000),
+    services: (200, 2000),
     list: (100, 2000),
     // 3.5 MB per answer, ~14 ms a call: 500 calls of each contender take about 20 s.
     large: (10, 500),
@@ -94,6 +101,7 @@ const FULL: Plan = Plan {
 const QUICK: Plan = Plan {
     name: "quick",
     small: (100, 1000),
+    services: (100, 1000),
     list: (50, 500),
     large: (3, 40),
     signing: (100, 200),
@@ -107,6 +115,7 @@ const QUICK: Plan = Plan {
 const SMOKE: Plan = Plan {
     name: "smoke",
     small: (2, 10),
+    services: (2, 10),
     list: (2, 10),
     large: (1, 3),
     signing: (5, 10),
@@ -120,6 +129,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("--child") {
         return child(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some("--profile") {
+        return profile(&args[1..]);
+    }
     let plan = if args.iter().any(|a| a == "--quick") {
         QUICK
     } else if args.iter().any(|a| a == "--bench") {
@@ -131,22 +143,22 @@ fn main() -> ExitCode {
     println!("codearts SDK benchmarks — {} mode; load average at start: {}", plan.name, loadavg());
     let payloads = Arc::new(Payloads::new());
     println!(
-        "payloads: ShowJobStatus {} B, ShowJobListByProjectId (100 jobs) {} B, ListTemplates (1,000 templates) {} B",
+        "payloads: ShowJobStatus {} B, ShowProgressDetail {} B, ShowPipelineDetail {} B, ShowJobListByProjectId (100 jobs) {} B, ListTemplates (1,000 templates) {} B",
         payloads.status.len(),
+        payloads.progress.len(),
+        payloads.pipeline.len(),
         payloads.jobs.len(),
         payloads.templates.len()
     );
     let base = start_server(payloads.clone());
 
-    // `--only calls|small|list|large|signing|download`: one part alone (to profile it, or to repeat
-    // a figure); `calls` is small, list and large.
+    // `--only calls|small|check|pipeline|list|large|signing|download`: one part alone (to repeat a
+    // figure); `calls` is every per-call comparison.
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
-    let runs = move |part: &str| {
-        only.is_none_or(|o| o == part || (o == "calls" && ["small", "list", "large"].contains(&part)))
-    };
+    let runs = move |part: &str| only.is_none_or(|o| o == part || (o == "calls" && CALL_PARTS.contains(&part)));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let mut results = Vec::new();
-    if runs("small") || runs("list") || runs("large") {
+    if CALL_PARTS.iter().any(|part| runs(part)) {
         results.extend(runtime.block_on(per_call(&base, plan, &runs)));
     }
     if runs("signing") {
@@ -156,7 +168,18 @@ fn main() -> ExitCode {
         results.extend(downloads(&base, &payloads, plan));
     }
 
-    println!("\n{:<52} {:>14} {:>14} {:>8} {:>10}  result", "comparison", "SDK", "baseline", "ratio", "target");
+    println!(
+        "\n{:<52} {:>10} {:>10} {:>7} {:>15} {:>10}  {:<11} {:<22} {:<22} load",
+        "comparison",
+        "SDK",
+        "baseline",
+        "ratio",
+        "ratio min–max",
+        "target",
+        "result",
+        "SDK min/max",
+        "baseline min/max"
+    );
     let mut failed = false;
     for r in &results {
         let verdict = if r.meets(r.target) {
@@ -168,14 +191,22 @@ fn main() -> ExitCode {
             "MISSED"
         };
         println!(
-            "{:<52} {:>14} {:>14} {:>8.3} {:>10}  {verdict}",
+            "{:<52} {:>10} {:>10} {:>7.3} {:>15} {:>10}  {verdict:<11} {:<22} {:<22} {}",
             r.name,
-            r.sdk,
-            r.baseline,
+            r.sdk.median,
+            r.baseline.median,
             r.ratio,
-            r.target.describe()
+            format!("{:.3}–{:.3}", r.ratio_spread.0, r.ratio_spread.1),
+            r.target.describe(),
+            format!("{} / {}", r.sdk.min, r.sdk.max),
+            format!("{} / {}", r.baseline.min, r.baseline.max),
+            r.load,
         );
     }
+    println!(
+        "(ratio: of the medians; ratio min–max: over {BATCHES} consecutive batches of the samples (rounds for \
+         signing; per pair for downloads); load: /proc/loadavg's 1-minute figure at the start → end of each part)"
+    );
     println!("load average at end: {}", loadavg());
     if plan.enforce {
         println!("CI bounds (quick mode fails only beyond these):");
@@ -208,12 +239,59 @@ impl Bound {
     }
 }
 
+/// Min / median / max of one side, shown.
+struct Spread {
+    min: String,
+    median: String,
+    max: String,
+}
+
+impl Spread {
+    fn of(samples: &[Duration]) -> Spread {
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        Spread { min: show(sorted[0]), median: show(sorted[sorted.len() / 2]), max: show(sorted[sorted.len() - 1]) }
+    }
+
+    fn text(min: String, median: String, max: String) -> Spread {
+        Spread { min, median, max }
+    }
+}
+
+/// How many consecutive batches the samples are cut into for the spread of a ratio.
+const BATCHES: usize = 10;
+
+/// The lowest and highest ratio of medians over [`BATCHES`] consecutive batches of paired samples:
+/// how much the ratio itself moves within one run.
+fn ratio_spread(sdk: &[Duration], baseline: &[Duration]) -> (f64, f64) {
+    let n = sdk.len().min(baseline.len());
+    let size = (n / BATCHES).max(1);
+    let mut ratios: Vec<f64> = (0..n / size)
+        .map(|b| {
+            let range = b * size..(b + 1) * size;
+            let (mut s, mut r) = (sdk[range.clone()].to_vec(), baseline[range].to_vec());
+            median(&mut s).as_secs_f64() / median(&mut r).as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[0], ratios[ratios.len() - 1])
+}
+
+/// The 1-minute load average now.
+fn load1() -> String {
+    loadavg().split_whitespace().next().unwrap_or("?").to_owned()
+}
+
 struct Outcome {
     name: String,
-    sdk: String,
-    baseline: String,
+    sdk: Spread,
+    baseline: Spread,
     /// SDK / baseline (or the SDK's figure for [`Bound::MibAtMost`]).
     ratio: f64,
+    /// The ratio's lowest and highest value within the run (see [`ratio_spread`]).
+    ratio_spread: (f64, f64),
+    /// The load at the part's start → end.
+    load: String,
     target: Bound,
     /// What quick mode enforces: far enough beyond the target that CI noise cannot reach it.
     ci_bound: Bound,
@@ -255,6 +333,9 @@ fn loadavg() -> String {
 /// The answers, serialised once: the server's cost per call is a header check and a copy.
 struct Payloads {
     status: Bytes,
+    /// Check's ShowProgressDetail and Pipeline's ShowPipelineDetail answers.
+    progress: Bytes,
+    pipeline: Bytes,
     jobs: Bytes,
     templates: Bytes,
     /// 64 KiB of log lines, repeated to make a log of `log_bytes` bytes.
@@ -263,7 +344,11 @@ struct Payloads {
 }
 
 fn example(name: &str) -> serde_json::Value {
-    let path = format!("{}/spec/examples/build/{name}", env!("CARGO_MANIFEST_DIR"));
+    service_example("build", name)
+}
+
+fn service_example(service: &str, name: &str) -> serde_json::Value {
+    let path = format!("{}/spec/examples/{service}/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -271,6 +356,9 @@ fn example(name: &str) -> serde_json::Value {
 impl Payloads {
     fn new() -> Payloads {
         let status = serde_json::to_vec(&example("4.4-ShowJobStatus.response.json")).expect("JSON");
+        let progress = serde_json::to_vec(&service_example("check", "ShowProgressDetail.response.json")).expect("JSON");
+        let pipeline =
+            serde_json::to_vec(&service_example("pipeline", "ShowPipelineDetail.response.json")).expect("JSON");
 
         // The reference's job, 100 times with distinct ids and names.
         let jobs = example("4.5-ShowJobListByProjectId.response.json");
@@ -313,6 +401,8 @@ impl Payloads {
 
         Payloads {
             status: status.into(),
+            progress: progress.into(),
+            pipeline: pipeline.into(),
             jobs: jobs.into(),
             templates: templates.into(),
             log_chunk: log_chunk.into(),
@@ -325,6 +415,11 @@ impl Payloads {
 fn start_server(payloads: Arc<Payloads>) -> String {
     let router = Router::new()
         .route("/v3/jobs/{job_id}/status", get(|s, h| json(s, h, |p: &Payloads| p.status.clone())))
+        .route("/v2/tasks/{task_id}/progress", get(|s, h| json(s, h, |p: &Payloads| p.progress.clone())))
+        .route(
+            "/v5/{project_id}/api/pipelines/{pipeline_id}",
+            get(|s, h| json(s, h, |p: &Payloads| p.pipeline.clone())),
+        )
         .route("/v3/{project_id}/jobs", get(|s, h| json(s, h, |p: &Payloads| p.jobs.clone())))
         .route("/v3/templates/query", get(|s, h| json(s, h, |p: &Payloads| p.templates.clone())))
         .route("/v4/{record_id}/download-log", get(download))
@@ -412,9 +507,14 @@ fn sdk_client(base: &str, credentials: Credentials) -> codearts::build::Client {
 /// `api-version`, `x-auth-token`), the SDK's 30 s per-attempt deadline, the status checked, the
 /// body read and decoded into the generated type.
 async fn baseline_get<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    baseline_get_as(request, API_VERSION).await
+}
+
+/// [`baseline_get`] for a service with another `api-version`.
+async fn baseline_get_as<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder, api_version: &str) -> T {
     let response = request
         .header(header::ACCEPT, "application/json")
-        .header("api-version", API_VERSION)
+        .header("api-version", api_version)
         .header("x-auth-token", TOKEN)
         .timeout(Duration::from_secs(30))
         .send()
@@ -453,18 +553,35 @@ macro_rules! interleave3 {
 macro_rules! compare3 {
     ($label:expr, $plan:expr, $a:expr, $b:expr, $c:expr) => {{
         let (warmup, calls): (usize, usize) = $plan;
+        let load_start = load1();
         let first = $a.await;
         assert_eq!(first, $b.await, "the SDK and the baseline decode the same answer");
         assert_eq!(first, $c.await, "AK/SK and token calls decode the same answer");
         interleave3!(warmup, $a, $b, $c);
         let [sdk, baseline, aksk] = interleave3!(calls, $a, $b, $c);
-        (first, report($label, calls, sdk, baseline, aksk))
+        (first, report($label, calls, sdk, baseline, aksk, load_start))
     }};
 }
+
+/// The per-call parts: one small read of each service, then Build's larger answers.
+const CALL_PARTS: [&str; 5] = ["small", "check", "pipeline", "list", "large"];
 
 async fn per_call(base: &str, plan: Plan, runs: &dyn Fn(&str) -> bool) -> Vec<Outcome> {
     let sdk = sdk_client(base, Credentials::token(TOKEN));
     let sdk_aksk = sdk_client(base, Credentials::aksk(AK, SK));
+    let config = |credentials| {
+        Config::builder()
+            .endpoint(Service::Check, base)
+            .endpoint(Service::Pipeline, base)
+            .credentials(credentials)
+            .build()
+            .expect("a config")
+    };
+    let (token_config, aksk_config) = (config(Credentials::token(TOKEN)), config(Credentials::aksk(AK, SK)));
+    let check = codearts::check::Client::from_config(&token_config).expect("a client");
+    let check_aksk = codearts::check::Client::from_config(&aksk_config).expect("a client");
+    let pipeline = codearts::pipeline::Client::from_config(&token_config).expect("a client");
+    let pipeline_aksk = codearts::pipeline::Client::from_config(&aksk_config).expect("a client");
     let http = baseline_http();
     let mut out = Vec::new();
 
@@ -476,6 +593,42 @@ async fn per_call(base: &str, plan: Plan, runs: &dyn Fn(&str) -> bool) -> Vec<Ou
             async { sdk.show_job_status().job_id(JOB_ID).call().await.expect("the SDK call succeeds") },
             baseline_get::<types::ShowJobStatusResponse>(http.get(format!("{base}/v3/jobs/{JOB_ID}/status"))),
             async { sdk_aksk.show_job_status().job_id(JOB_ID).call().await.expect("the AK/SK call succeeds") }
+        );
+        out.extend(outcomes);
+    }
+
+    if runs("check") {
+        // Check's ShowProgressDetail: a small answer.
+        let (_, outcomes) = compare3!(
+            "Check ShowProgressDetail (small answer)",
+            plan.services,
+            async { check.show_progress_detail().task_id(TASK_ID).call().await.expect("the SDK call succeeds") },
+            baseline_get_as::<codearts::check::types::ProgressInfoV2>(
+                http.get(format!("{base}/v2/tasks/{TASK_ID}/progress")),
+                CHECK_API_VERSION
+            ),
+            async { check_aksk.show_progress_detail().task_id(TASK_ID).call().await.expect("the AK/SK call succeeds") }
+        );
+        out.extend(outcomes);
+    }
+
+    if runs("pipeline") {
+        // Pipeline's ShowPipelineDetail: one pipeline (3 KB).
+        let (_, outcomes) = compare3!(
+            "Pipeline ShowPipelineDetail (3 KB answer)",
+            plan.services,
+            async {
+                let call = pipeline.show_pipeline_detail().project_id(PROJECT_ID).pipeline_id(PIPELINE_ID);
+                call.call().await.expect("the SDK call succeeds")
+            },
+            baseline_get_as::<codearts::pipeline::types::PipelineVo>(
+                http.get(format!("{base}/v5/{PROJECT_ID}/api/pipelines/{PIPELINE_ID}")),
+                PIPELINE_API_VERSION
+            ),
+            async {
+                let call = pipeline_aksk.show_pipeline_detail().project_id(PROJECT_ID).pipeline_id(PIPELINE_ID);
+                call.call().await.expect("the AK/SK call succeeds")
+            }
         );
         out.extend(outcomes);
     }
@@ -524,11 +677,13 @@ async fn per_call(base: &str, plan: Plan, runs: &dyn Fn(&str) -> bool) -> Vec<Ou
 fn report(
     label: &str,
     calls: usize,
-    mut sdk: Vec<Duration>,
-    mut baseline: Vec<Duration>,
-    mut aksk: Vec<Duration>,
+    sdk_samples: Vec<Duration>,
+    baseline_samples: Vec<Duration>,
+    aksk_samples: Vec<Duration>,
+    load_start: String,
 ) -> Vec<Outcome> {
-    let (sdk, baseline, aksk) = (median(&mut sdk), median(&mut baseline), median(&mut aksk));
+    let med = |samples: &[Duration]| median(&mut samples.to_vec());
+    let (sdk, baseline, aksk) = (med(&sdk_samples), med(&baseline_samples), med(&aksk_samples));
     println!(
         "{label}: {calls} calls each; median SDK {} / baseline {} / SDK with AK/SK {}",
         show(sdk),
@@ -536,12 +691,15 @@ fn report(
         show(aksk)
     );
     let ratio = |x: Duration| x.as_secs_f64() / baseline.as_secs_f64();
+    let load = format!("{load_start} → {}", load1());
     vec![
         Outcome {
             name: format!("per call, token: {label}"),
-            sdk: show(sdk),
-            baseline: show(baseline),
+            sdk: Spread::of(&sdk_samples),
+            baseline: Spread::of(&baseline_samples),
             ratio: ratio(sdk),
+            ratio_spread: ratio_spread(&sdk_samples, &baseline_samples),
+            load: load.clone(),
             target: Bound::RatioAtMost(1.05),
             // Quick mode's medians come from a few hundred calls on a shared CI machine; a real
             // regression (an extra copy of the body, a per-call allocation storm) costs far more
@@ -550,9 +708,11 @@ fn report(
         },
         Outcome {
             name: format!("per call, AK/SK (info): {label}"),
-            sdk: show(aksk),
-            baseline: show(baseline),
+            sdk: Spread::of(&aksk_samples),
+            baseline: Spread::of(&baseline_samples),
             ratio: ratio(aksk),
+            ratio_spread: ratio_spread(&aksk_samples, &baseline_samples),
+            load,
             // No target of its own: it is the token call plus one signing, measured below.
             target: Bound::RatioAtMost(f64::INFINITY),
             ci_bound: Bound::RatioAtMost(f64::INFINITY),
@@ -612,6 +772,7 @@ fn sign_one(label: &str, mut request: reqwest::Request, body: &[u8], plan: Plan)
     assert!(authorization.ends_with(&format!("Signature={}", hex::encode(bare()))), "same string to sign");
 
     let (rounds, per_round) = plan.signing;
+    let load_start = load1();
     let (mut sdk, mut baseline) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds + rounds / 10 {
         let mut time_sign = || {
@@ -641,6 +802,7 @@ fn sign_one(label: &str, mut request: reqwest::Request, body: &[u8], plan: Plan)
             baseline.push(b);
         }
     }
+    let (sdk_samples, baseline_samples) = (sdk.clone(), baseline.clone());
     let (sdk, baseline) = (median(&mut sdk), median(&mut baseline));
     // For the record: the cryptography any signer of this request must do — SHA-256 of the body and
     // of the canonical request, then HMAC of the string to sign (with the key's pads precomputed, as
@@ -677,9 +839,11 @@ fn sign_one(label: &str, mut request: reqwest::Request, body: &[u8], plan: Plan)
     );
     Outcome {
         name: format!("{label} vs one bare HMAC-SHA256"),
-        sdk: show(sdk),
-        baseline: show(baseline),
+        sdk: Spread::of(&sdk_samples),
+        baseline: Spread::of(&baseline_samples),
         ratio: sdk.as_secs_f64() / baseline.as_secs_f64(),
+        ratio_spread: ratio_spread(&sdk_samples, &baseline_samples),
+        load: format!("{load_start} → {}", load1()),
         target: Bound::RatioAtMost(3.0),
         // A pure CPU loop, yet on this 2-vCPU VM the same binary measures 3.2× in one process and
         // 5× in the next (layout-dependent; no hardware counters to say more). 8× still catches
@@ -706,6 +870,7 @@ fn downloads(base: &str, payloads: &Payloads, plan: Plan) -> Vec<Outcome> {
     let dir =
         if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("a temporary directory");
     println!("downloads go to files in {}", dir.path().display());
+    let load_start = load1();
     let mut sdk = Vec::new();
     let mut raw = Vec::new();
     for round in 0..plan.downloads {
@@ -736,29 +901,49 @@ fn downloads(base: &str, payloads: &Payloads, plan: Plan) -> Vec<Outcome> {
         best(&sdk),
         best(&raw)
     );
-    let (sdk_peak, raw_peak) = (peak(&sdk), peak(&raw));
+    let sdk_peak = peak(&sdk);
     let size = format!("{} MiB", plan.log_bytes / MIB);
+    let rate = |r: &Download| r.bytes as f64 / MIB as f64 / r.seconds;
+    let rates = |runs: &[Download]| {
+        let mut rates: Vec<f64> = runs.iter().map(rate).collect();
+        rates.sort_by(f64::total_cmp);
+        let show = |x: f64| format!("{x:.0} MiB/s");
+        Spread::text(show(rates[0]), show(rates[rates.len() / 2]), show(rates[rates.len() - 1]))
+    };
+    let mut pair_ratios: Vec<f64> = sdk.iter().zip(&raw).map(|(s, r)| rate(s) / rate(r)).collect();
+    pair_ratios.sort_by(f64::total_cmp);
+    let peaks = |runs: &[Download]| {
+        let mut kib: Vec<u64> = runs.iter().map(|r| r.peak_kib).collect();
+        kib.sort_unstable();
+        let show = |k: u64| format!("{:.1} MiB", k as f64 / 1024.0);
+        Spread::text(show(kib[0]), show(kib[kib.len() / 2]), show(kib[kib.len() - 1]))
+    };
+    let load = format!("{load_start} → {}", load1());
     vec![
         Outcome {
             name: format!("DownloadBuildLog {size} to a file: throughput"),
-            sdk: format!("{sdk_rate:.0} MiB/s"),
-            baseline: format!("{raw_rate:.0} MiB/s"),
+            sdk: rates(&sdk),
+            baseline: rates(&raw),
             ratio: sdk_rate / raw_rate,
-            target: Bound::RatioAtLeast(0.9),
+            ratio_spread: (pair_ratios[0], pair_ratios[pair_ratios.len() - 1]),
+            load: load.clone(),
+            target: Bound::RatioAtLeast(0.95),
             // Runs of well under a second on a shared machine are noisy (0.8-1.2 between full
             // runs of the same binary); a download path that buffered or copied the log would fall
             // far below half the raw rate.
             ci_bound: Bound::RatioAtLeast(0.5),
         },
         Outcome {
-            name: format!("DownloadBuildLog {size} to a file: peak RSS"),
-            sdk: format!("{sdk_peak:.1} MiB"),
-            baseline: format!("{raw_peak:.1} MiB"),
+            name: format!("DownloadBuildLog {size} to a file: peak RSS (max)"),
+            sdk: peaks(&sdk),
+            baseline: peaks(&raw),
             ratio: sdk_peak,
-            target: Bound::MibAtMost(32.0),
+            ratio_spread: (sdk_peak, sdk_peak),
+            load,
+            target: Bound::MibAtMost(16.0),
             // Peak RSS is not timing noise: the target itself is enforced (a buffered 64 MiB log
             // would exceed it at once).
-            ci_bound: Bound::MibAtMost(32.0),
+            ci_bound: Bound::MibAtMost(16.0),
         },
     ]
 }
@@ -834,4 +1019,117 @@ fn peak_rss_kib() -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+// --- profiling --------------------------------------------------------------------------------
+
+/// `--profile WHAT N`: N operations of one contender alone, for `valgrind --tool=callgrind`
+/// (deterministic instruction counts where wall-clock times on a shared machine are not). WHAT is
+/// `small|check|pipeline|list-sdk|baseline` or `sign-get|sign-post|hmac`. Run it twice with
+/// different N: the difference of the totals over the difference of N is the cost of one operation,
+/// setup excluded.
+fn profile(args: &[String]) -> ExitCode {
+    let (Some(what), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse::<usize>().ok())) else {
+        eprintln!("usage: --profile small-sdk|small-baseline|check-…|pipeline-…|list-…|sign-get|sign-post|hmac N");
+        return ExitCode::FAILURE;
+    };
+    codearts::install_crypto_provider();
+    if let Some(kind) = what.strip_prefix("sign-").or(Some(what.as_str()).filter(|w| *w == "hmac")) {
+        let signer = Signer::new(AkSk::new(AK, SK));
+        let http = reqwest::Client::builder().build().expect("a reqwest client");
+        let mut request = if kind == "post" {
+            let body = serde_json::to_vec(&example("corrected/4.6-RunJob.request.json")).expect("JSON");
+            http.post("https://build-backend.eu-west-101.myhuaweicloud.eu/v3/jobs/build")
+                .header(header::ACCEPT, "application/json")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("api-version", API_VERSION)
+                .body(body)
+                .build()
+        } else {
+            http.get(format!("https://build-backend.eu-west-101.myhuaweicloud.eu/v3/{PROJECT_ID}/jobs"))
+                .query(&[("page_index", "0"), ("page_size", "100")])
+                .header(header::ACCEPT, "application/json")
+                .header("api-version", API_VERSION)
+                .build()
+        }
+        .expect("a request");
+        let now = SystemTime::now();
+        let string_to_sign = [b'x'; 97];
+        for _ in 0..n {
+            if kind == "hmac" {
+                let mut mac =
+                    <Hmac<Sha256> as KeyInit>::new_from_slice(std::hint::black_box(SK).as_bytes()).expect("key");
+                mac.update(std::hint::black_box(&string_to_sign));
+                std::hint::black_box(mac.finalize().into_bytes());
+            } else {
+                signer.sign(std::hint::black_box(&mut request), now).expect("signs");
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some((part, side)) = what.rsplit_once('-') else { return ExitCode::FAILURE };
+    let base = start_server(Arc::new(Payloads::new()));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let sdk = sdk_client(&base, Credentials::token(TOKEN));
+        let config = Config::builder()
+            .endpoint(Service::Check, &base)
+            .endpoint(Service::Pipeline, &base)
+            .credentials(Credentials::token(TOKEN))
+            .build()
+            .expect("a config");
+        let check = codearts::check::Client::from_config(&config).expect("a client");
+        let pipeline = codearts::pipeline::Client::from_config(&config).expect("a client");
+        let http = baseline_http();
+        for _ in 0..n {
+            match (part, side) {
+                ("small", "sdk") => drop(sdk.show_job_status().job_id(JOB_ID).call().await.expect("ok")),
+                ("small", _) => drop(
+                    baseline_get::<types::ShowJobStatusResponse>(http.get(format!("{base}/v3/jobs/{JOB_ID}/status")))
+                        .await,
+                ),
+                ("check", "sdk") => drop(check.show_progress_detail().task_id(TASK_ID).call().await.expect("ok")),
+                ("check", _) => drop(
+                    baseline_get_as::<codearts::check::types::ProgressInfoV2>(
+                        http.get(format!("{base}/v2/tasks/{TASK_ID}/progress")),
+                        CHECK_API_VERSION,
+                    )
+                    .await,
+                ),
+                ("pipeline", "sdk") => drop(
+                    pipeline
+                        .show_pipeline_detail()
+                        .project_id(PROJECT_ID)
+                        .pipeline_id(PIPELINE_ID)
+                        .call()
+                        .await
+                        .expect("ok"),
+                ),
+                ("pipeline", _) => drop(
+                    baseline_get_as::<codearts::pipeline::types::PipelineVo>(
+                        http.get(format!("{base}/v5/{PROJECT_ID}/api/pipelines/{PIPELINE_ID}")),
+                        PIPELINE_API_VERSION,
+                    )
+                    .await,
+                ),
+                ("list", "sdk") => drop(
+                    sdk.show_job_list_by_project_id()
+                        .project_id(PROJECT_ID)
+                        .page_index(0)
+                        .page_size(100)
+                        .call()
+                        .await
+                        .expect("ok"),
+                ),
+                _ => drop(
+                    baseline_get::<types::ShowJobListByProjectIdResponse>(
+                        http.get(format!("{base}/v3/{PROJECT_ID}/jobs"))
+                            .query(&[("page_index", 0), ("page_size", 100)]),
+                    )
+                    .await,
+                ),
+            }
+        }
+    });
+    ExitCode::SUCCESS
 }

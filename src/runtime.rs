@@ -71,7 +71,23 @@ impl ServiceMeta {
 
     /// The operation progenitor calls `snake` (`run_job`), or with vendor name `snake`.
     pub fn operation(&self, snake: &str) -> Option<&'static OperationMeta> {
-        self.operations.iter().find(|o| o.snake_id == snake || o.id == snake)
+        thread_local! {
+            /// The last operation found (and its table's address): a call looks its operation up
+            /// three times (checks, preparation, attempts), and a scan of a table of 135 names was
+            /// the SDK's largest per-call cost after the request itself.
+            static LAST: std::cell::Cell<Option<(usize, &'static OperationMeta)>> = const { std::cell::Cell::new(None) };
+        }
+        let table = self.operations.as_ptr() as usize;
+        if let Some((t, last)) = LAST.get()
+            && t == table
+            && (last.snake_id == snake || last.id == snake)
+        {
+            return Some(last);
+        }
+        let operations: &'static [OperationMeta] = self.operations;
+        let found = operations.iter().find(|o| o.snake_id == snake || o.id == snake)?;
+        LAST.set(Some((table, found)));
+        Some(found)
     }
 }
 
@@ -452,8 +468,9 @@ impl Runtime {
         let started = Instant::now();
         let mut refreshed_token = false;
         let mut attempt = 0u32;
-        // A body that cannot be cloned (a stream) is sent once, as is.
-        let resendable = request.try_clone().is_some();
+        // A body that cannot be cloned (a stream) is sent once, as is. (Asked of the body: cloning
+        // the whole request to find out cost a header map and a URL per call.)
+        let resendable = request.body().is_none_or(|b| b.as_bytes().is_some());
         loop {
             attempt += 1;
             let _ = CALL.try_with(|c| {

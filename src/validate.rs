@@ -115,7 +115,8 @@ pub fn join_comma_separated(url: &mut url::Url, operation: &str, service: &Servi
     let comma: Vec<&str> = service
         .parameters
         .iter()
-        .filter(|p| p.operation == operation && p.comma_separated && p.location == Location::Query)
+        // The flags first: most parameters are not comma-separated, and the name compare is the cost.
+        .filter(|p| p.comma_separated && p.location == Location::Query && p.operation == operation)
         .map(|p| p.name)
         .collect();
     if comma.is_empty() || url.query().is_none() {
@@ -152,14 +153,10 @@ pub fn encode_path(segment: &str) -> String {
 /// `base_url` is the client's base URL, which the generated code prefixes to the template.
 pub fn check_request(url: &url::Url, base_url: &str, snake_id: &str, service: &ServiceMeta) -> Result<(), Error> {
     let Some(meta) = service.operation(snake_id) else { return Ok(()) };
-    let params: Vec<&Parameter> = service.parameters.iter().filter(|p| p.operation == meta.id).collect();
+    let plan = plan(service, meta, base_url)?;
+    let params: &[&Parameter] = &plan.params;
     let find = |name: &str, location: Location| params.iter().find(|p| p.name == name && p.location == location);
-
-    // The template parsed the way the generated code builds URLs (`{base}{path}`), so that the base
-    // URL's own path and placeholders line up with the request's segments.
-    let expected = url::Url::parse(&format!("{base_url}{}", meta.path))
-        .map_err(|e| invalid(format!("the base URL {base_url:?} cannot be joined with {}: {e}", meta.path)))?;
-    let expected: Vec<Segment> = segments(&expected).iter().map(|s| Segment::of(s)).collect();
+    let expected: Vec<Segment> = plan.expected.iter().map(|s| Segment::of(s)).collect();
     let actual = segments(url);
     // An empty placeholder segment is no value either (`/update/.` parses as `/update/`, whose last
     // segment is empty; `//` in the middle is another path to many servers).
@@ -178,7 +175,7 @@ pub fn check_request(url: &url::Url, base_url: &str, snake_id: &str, service: &S
     let fits = expected.len() == actual.len()
         && expected.iter().zip(&actual).all(|(e, a)| matches!(e, Segment::Placeholder(_)) || e == &Segment::Literal(a));
     if !fits {
-        return Err(dot_segment_error(meta, &params, &expected, &actual));
+        return Err(dot_segment_error(meta, params, &expected, &actual));
     }
     for (e, a) in expected.iter().zip(&actual) {
         if let Segment::Placeholder(name) = e
@@ -196,6 +193,42 @@ pub fn check_request(url: &url::Url, base_url: &str, snake_id: &str, service: &S
         }
     }
     Ok(())
+}
+
+/// What [`check_request`] needs of one operation under one base URL: its parameters and the
+/// segments of its path template joined to the base URL. Computed once per thread and operation
+/// (kept until the base URL changes): filtering every parameter of the service and parsing the
+/// joined URL on every call were a fifth of the SDK's own per-call cost.
+struct Plan {
+    base_url: String,
+    params: Vec<&'static Parameter>,
+    /// The template's segments as URL parsing leaves them (`%7Bname%7D` for a placeholder).
+    expected: Vec<String>,
+}
+
+thread_local! {
+    /// Keyed by the addresses of the service's parameter table and of the operation's entry: at
+    /// most one plan per operation of each table.
+    static PLANS: std::cell::RefCell<HashMap<(usize, usize), std::rc::Rc<Plan>>> = std::cell::RefCell::new(HashMap::new());
+}
+
+fn plan(service: &ServiceMeta, meta: &'static OperationMeta, base_url: &str) -> Result<std::rc::Rc<Plan>, Error> {
+    let key = (service.parameters.as_ptr() as usize, std::ptr::from_ref(meta) as usize);
+    if let Some(plan) = PLANS.with_borrow(|plans| plans.get(&key).filter(|p| p.base_url == base_url).cloned()) {
+        return Ok(plan);
+    }
+    // The template parsed the way the generated code builds URLs (`{base}{path}`), so that the base
+    // URL's own path and placeholders line up with the request's segments.
+    let expected = url::Url::parse(&format!("{base_url}{}", meta.path))
+        .map_err(|e| invalid(format!("the base URL {base_url:?} cannot be joined with {}: {e}", meta.path)))?;
+    let service_parameters: &'static [Parameter] = service.parameters;
+    let plan = std::rc::Rc::new(Plan {
+        base_url: base_url.to_owned(),
+        params: service_parameters.iter().filter(|p| p.operation == meta.id).collect(),
+        expected: segments(&expected).iter().map(|s| (*s).to_owned()).collect(),
+    });
+    PLANS.with_borrow_mut(|plans| plans.insert(key, plan.clone()));
+    Ok(plan)
 }
 
 /// A segment of a path template.

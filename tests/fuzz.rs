@@ -635,12 +635,9 @@ fn reference_authorization(
     const UNRESERVED: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     let encode = |bytes: &[u8]| percent_encoding::percent_encode(bytes, UNRESERVED).to_string();
-    let mut uri = url
-        .path()
-        .split('/')
-        .map(|segment| encode(&percent_encoding::percent_decode_str(segment).collect::<Vec<u8>>()))
-        .collect::<Vec<_>>()
-        .join("/");
+    // The whole path decoded, then split (an encoded `/` separates segments, as the vendor signs).
+    let decoded = percent_encoding::percent_decode_str(url.path()).collect::<Vec<u8>>();
+    let mut uri = decoded.split(|&b| b == b'/').map(encode).collect::<Vec<_>>().join("/");
     if !uri.ends_with('/') {
         uri.push('/');
     }
@@ -667,7 +664,13 @@ fn reference_authorization(
             canonical.push_str(&format!("{name}:{value}\n"));
         }
     }
-    canonical.push_str(&format!("\n{}\n{}", names.join(";"), hex::encode(Sha256::digest(body))));
+    // The payload: a non-empty body is `X-Sdk-Content-Sha256`'s value when there is one
+    // (`UNSIGNED-PAYLOAD` for non-JSON bodies), else its hash.
+    let payload = match headers.get("x-sdk-content-sha256") {
+        Some(value) if !body.is_empty() => String::from_utf8_lossy(value.as_bytes()).trim().to_owned(),
+        _ => hex::encode(Sha256::digest(body)),
+    };
+    canonical.push_str(&format!("\n{}\n{payload}", names.join(";")));
     let date = headers["x-sdk-date"].to_str().expect("a date");
     let string_to_sign = format!("SDK-HMAC-SHA256\n{date}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(sk.as_bytes()).expect("any key");
@@ -747,6 +750,18 @@ proptest! {
                 prop_assert!(!signed.iter().any(|h| h == "authorization" || h == "content-type" || h.contains('_')));
                 prop_assert_eq!(sign_host, signed.iter().any(|h| h == "host"));
                 let body = body.unwrap_or_default();
+                // A non-empty body that is not JSON is announced as `UNSIGNED-PAYLOAD`.
+                let json = |t: &[u8]| {
+                    let t = t.to_ascii_lowercase();
+                    t.starts_with(b"application/json") || t.starts_with(b"application/bson")
+                };
+                if before.get("x-sdk-content-sha256").is_none() {
+                    let unsigned = !body.is_empty() && before.get("content-type").is_some_and(|t| !json(t.as_bytes()));
+                    prop_assert_eq!(
+                        signed_headers.get("x-sdk-content-sha256").map(|v| v.as_bytes()),
+                        unsigned.then_some(&b"UNSIGNED-PAYLOAD"[..])
+                    );
+                }
                 let method = request.method().as_str();
                 let expected = reference_authorization(&ak, &sk, method, request.url(), &signed_headers, &body, sign_host);
                 prop_assert_eq!(&authorization, &expected);
