@@ -72,7 +72,8 @@ async fn v1_and_v3_are_views_of_one_job() {
     v1["timeout"] = json!({"limit": "2", "unit": "hour"});
     v1["triggers"] = json!([{"name": "nightly", "parameters": [{"name": "cron", "value": "0 2 * * *"}]}]);
     v1["build_if_code_updated"] = json!(true);
-    let created = env.client.create_new_job().body(body::<types::V1CreateBuildJobRequestBody>(v1)).call().await.unwrap();
+    let created =
+        env.client.create_new_job().body(body::<types::V1CreateBuildJobRequestBody>(v1)).call().await.unwrap();
     let id = created.result.unwrap().job_id.unwrap();
 
     // Read through v3: the same configuration, the v1-only fields included.
@@ -104,7 +105,8 @@ async fn v1_and_v3_are_views_of_one_job() {
     assert!(diff.lines().any(|l| l.starts_with('-') && l.contains("nightly")), "{diff}");
 
     // A v1 build is a v4 record; disabling through v1 stops v3 runs.
-    let run = env.client.execute_job().body(body::<types::RunJobRequestBody>(json!({"job_id": id}))).call().await.unwrap();
+    let run =
+        env.client.execute_job().body(body::<types::RunJobRequestBody>(json!({"job_id": id}))).call().await.unwrap();
     assert_eq!(run.actual_build_number.as_deref(), Some("1"));
     let record = env.client.show_record_detail().job_id(&id).build_no(1).call().await.unwrap().result.unwrap();
     assert_eq!(record.status.as_deref(), Some("QUEUED"));
@@ -124,10 +126,16 @@ async fn v1_and_v3_are_views_of_one_job() {
 #[tokio::test]
 async fn a_copy_takes_what_its_body_leaves_out_from_the_source() {
     let env = Env::new().await;
-    let created =
-        env.client.create_build_job().body(body::<types::CreateBuildJobRequestBody>(job("source", &["Build"]))).call().await;
+    let created = env
+        .client
+        .create_build_job()
+        .body(body::<types::CreateBuildJobRequestBody>(job("source", &["Build"])))
+        .call()
+        .await;
     let source = created.unwrap().result.unwrap().job_id.unwrap();
-    let notice = body::<types::UpdateNoticeRequestBody>(json!({"notice_type": "email", "enabled_event_type_names": ["buildJobSuccess"]}));
+    let notice = body::<types::UpdateNoticeRequestBody>(
+        json!({"notice_type": "email", "enabled_event_type_names": ["buildJobSuccess"]}),
+    );
     env.client.update_notice().job_id(&source).body(notice).call().await.unwrap();
 
     let name = env.client.show_copy_name().job_id(&source).call().await.unwrap().result.unwrap();
@@ -147,7 +155,8 @@ async fn a_copy_takes_what_its_body_leaves_out_from_the_source() {
     assert_eq!(env.client.show_copy_name().job_id(&source).call().await.unwrap().result.unwrap(), "source-copy-1");
 
     // Copying again under a taken name, or from a job that does not exist.
-    let again = env.client.copy_job().body(body::<types::CopyBuildJobRequestBody>(copy.clone())).call().await.unwrap_err();
+    let again =
+        env.client.copy_job().body(body::<types::CopyBuildJobRequestBody>(copy.clone())).call().await.unwrap_err();
     assert_eq!(code(&again), "CB.00060200");
     copy["copy_job_id"] = json!("ffffffffffffffffffffffffffffffff");
     copy["job_name"] = json!("other");
@@ -187,8 +196,14 @@ async fn the_recycle_bin_keeps_deleted_jobs_until_restored_purged_or_expired() {
     assert!(unknown.is_not_found(), "no longer in the bin: {unknown}");
 
     // The keep time: a day later, with one day kept, the bin is empty.
-    env.client.set_keep_time().body(body::<types::SetKeepTimeRequestBody>(json!({"keep_time": 1}))).call().await.unwrap();
-    let refused = env.client.set_keep_time().body(body::<types::SetKeepTimeRequestBody>(json!({"keep_time": 31}))).call().await;
+    env.client
+        .set_keep_time()
+        .body(body::<types::SetKeepTimeRequestBody>(json!({"keep_time": 1})))
+        .call()
+        .await
+        .unwrap();
+    let refused =
+        env.client.set_keep_time().body(body::<types::SetKeepTimeRequestBody>(json!({"keep_time": 31}))).call().await;
     assert_eq!(code(&refused.unwrap_err()), "CB.00060200");
     assert_eq!(env.client.list_recycling_job().call().await.unwrap().result.unwrap().total, Some(1));
     env.clock.advance(Duration::from_secs(86_400 + 1));
@@ -204,7 +219,8 @@ async fn the_recycle_bin_keeps_deleted_jobs_until_restored_purged_or_expired() {
 async fn uploaded_keystore_bytes_come_back_on_download() {
     let env = Env::new().await;
     let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(5000).collect();
-    let form = Form::new().file("file", "release.jks", bytes.clone()).text("privacy", "true").text("description", "signing");
+    let form =
+        Form::new().file("file", "release.jks", bytes.clone()).text("privacy", "true").text("description", "signing");
     let uploaded = env.client.upload_keystore().form(form).call().await.unwrap();
     let id = uploaded.result.unwrap().keystore_id.unwrap();
 
@@ -270,7 +286,10 @@ async fn records_and_stages_follow_the_builds_run() {
     let stages = env.client.show_build_record_full_stages().record_id(&record_id).call().await.unwrap();
     let stages = stages.result.unwrap().build_stages;
     let status = |k: &str| stages[k].status.clone().unwrap();
-    assert_eq!((status("stage1"), status("stage2"), status("stage3")), ("SUCCESS".into(), "RUNNING".into(), "PENDING".into()));
+    assert_eq!(
+        (status("stage1"), status("stage2"), status("stage3")),
+        ("SUCCESS".into(), "RUNNING".into(), "PENDING".into())
+    );
     env.advance(3);
     run(true).await;
     env.advance(10);
@@ -335,7 +354,8 @@ async fn the_real_time_log_returns_what_the_build_has_written() {
     assert_eq!(text.as_bytes(), full, "the pieces are the log, every byte once");
 
     // The v1 reads give the same bytes.
-    let v1 = env.client.download_build_real_time_log().job_id(&id).build_no(1).start_offset(0).end_offset(0).size("100000");
+    let v1 =
+        env.client.download_build_real_time_log().job_id(&id).build_no(1).start_offset(0).end_offset(0).size("100000");
     let v1 = v1.call().await.unwrap().result.unwrap();
     assert_eq!(v1.log.as_deref(), Some(text.as_str()));
     assert_eq!(v1.has_more, Some(false));

@@ -14,8 +14,8 @@ use serde::Serialize;
 use tokio::io::AsyncWrite;
 
 use crate::args::{
-    BuildCommand, CopyArgs, GlobalArgs, GroupsCommand, HistoryArgs, JobCommand, JobsCommand, KeystoresCommand, LogsArgs,
-    RecycleBinCommand, RunArgs, StagesArgs, StatusArgs,
+    BuildCommand, CopyArgs, GlobalArgs, GroupsCommand, HistoryArgs, JobCommand, JobsCommand, KeystoresCommand,
+    LogsArgs, RecycleBinCommand, RunArgs, StagesArgs, StatusArgs,
 };
 use crate::config;
 use crate::error::{CliError, FAILED, STOPPED, TIMED_OUT, io};
@@ -694,7 +694,13 @@ async fn keystores(client: &Client, out: &Output, command: KeystoresCommand) -> 
             let rows: Vec<Vec<String>> = files
                 .iter()
                 .map(|f| {
-                    vec![text(f, "id"), text(f, "keystore_name"), text(f, "create_user_name"), text(f, "update_time"), text(f, "description")]
+                    vec![
+                        text(f, "id"),
+                        text(f, "keystore_name"),
+                        text(f, "create_user_name"),
+                        text(f, "update_time"),
+                        text(f, "description"),
+                    ]
                 })
                 .collect();
             out.table(&["ID", "NAME", "CREATOR", "UPDATED", "DESCRIPTION"], &rows)
@@ -723,7 +729,9 @@ async fn keystores(client: &Client, out: &Output, command: KeystoresCommand) -> 
             let files = keystore_list(client, None).await?;
             let entry = files.iter().find(|f| f["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&id)));
             let Some(entry) = entry else {
-                return Err(CliError::Config(format!("the account has no keystore file {id} (see `codearts build keystores list`)")));
+                return Err(CliError::Config(format!(
+                    "the account has no keystore file {id} (see `codearts build keystores list`)"
+                )));
             };
             let name = entry["keystore_name"].as_str().unwrap_or_default().to_string();
             let domain = entry["domain_id"].as_str().unwrap_or_default().to_string();
@@ -744,7 +752,10 @@ async fn keystores(client: &Client, out: &Output, command: KeystoresCommand) -> 
 }
 
 /// Writes a download to `writer` chunk by chunk; returns the bytes written.
-async fn write_stream(stream: codearts::build::ByteStream, mut writer: impl AsyncWrite + Unpin) -> Result<u64, CliError> {
+async fn write_stream(
+    stream: codearts::build::ByteStream,
+    mut writer: impl AsyncWrite + Unpin,
+) -> Result<u64, CliError> {
     use tokio::io::AsyncWriteExt;
     let mut stream = stream.into_inner();
     let mut written = 0u64;
@@ -764,7 +775,11 @@ async fn groups(client: &Client, out: &Output, project: &str) -> Result<(), CliE
     }
     fn walk(groups: &[types::JobGroupTreeResponseBody], depth: usize, rows: &mut Vec<Vec<String>>) {
         for g in groups {
-            rows.push(vec![cell(g.id.as_deref()), format!("{}{}", "  ".repeat(depth), cell(g.name.as_deref())), cell(g.path_id.as_deref())]);
+            rows.push(vec![
+                cell(g.id.as_deref()),
+                format!("{}{}", "  ".repeat(depth), cell(g.name.as_deref())),
+                cell(g.path_id.as_deref()),
+            ]);
             walk(g.children.as_deref().unwrap_or_default(), depth + 1, rows);
         }
     }

@@ -26,8 +26,9 @@ struct Env {
 impl Env {
     fn new() -> Env {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let emulator =
-            rt.block_on(Emulator::builder().step_duration(Duration::from_millis(20)).start()).expect("the emulator starts");
+        let emulator = rt
+            .block_on(Emulator::builder().step_duration(Duration::from_millis(20)).start())
+            .expect("the emulator starts");
         let config = emulator.config_builder().credentials(emulator.aksk_credentials()).build().unwrap();
         let client = Client::from_config(&config).unwrap();
         Env { emulator, client, home: tempfile::tempdir().unwrap(), rt }
@@ -139,7 +140,10 @@ fn keystores_upload_list_download() {
     // Without the privacy consent: a usage error, nothing sent.
     env.run(false, &["build", "keystores", "upload", path]).expect(USAGE);
     let uploaded = env
-        .run(true, &["build", "keystores", "upload", path, "--description", "release key", "--accept-privacy-statement"])
+        .run(
+            true,
+            &["build", "keystores", "upload", path, "--description", "release key", "--accept-privacy-statement"],
+        )
         .expect(0)
         .json();
     let id = uploaded["result"]["keystore_id"].as_str().unwrap().to_string();
@@ -160,7 +164,8 @@ fn keystores_upload_list_download() {
     // An empty file is refused by the service (CB.00060212); an unknown ID by the CLI.
     let empty = dir.path().join("empty.jks");
     std::fs::write(&empty, b"").unwrap();
-    let refused = env.run(false, &["build", "keystores", "upload", empty.to_str().unwrap(), "--accept-privacy-statement"]);
+    let refused =
+        env.run(false, &["build", "keystores", "upload", empty.to_str().unwrap(), "--accept-privacy-statement"]);
     let refused = refused.expect(ERROR);
     assert!(refused.stderr.contains("CB.00060212"), "{}", refused.stderr);
     env.run(false, &["build", "keystores", "download", "ffffffffffffffffffffffffffffffff"]).expect(ERROR);
@@ -186,7 +191,8 @@ fn groups_and_stages() {
     // A build's stages: the implicit checkout first, then the job's steps, all succeeded.
     let job = env.create_job("staged", &["Build with Maven", "Unit tests"]);
     let outcome = env.rt.block_on(async {
-        let started = codearts::wait::start_build(&env.client, types::RunJobRequestBody::builder().job_id(&job)).await.unwrap();
+        let started =
+            codearts::wait::start_build(&env.client, types::RunJobRequestBody::builder().job_id(&job)).await.unwrap();
         let options = WaitOptions {
             max_wait: Duration::from_secs(30),
             initial_interval: Duration::from_millis(10),

@@ -17,7 +17,9 @@ use codearts::build::types;
 
 /// `GET /v1/domain/charge-type` (ShowUserChargeType).
 pub(crate) fn show_user_charge_type(_: &EmulatorState, _: &Call<'_>) -> Reply {
-    success::<types::ShowUserChargeTypeResponse>(json!({"type": "FREE", "charge_type": "free", "main_resource_list": []}))
+    success::<types::ShowUserChargeTypeResponse>(
+        json!({"type": "FREE", "charge_type": "free", "main_resource_list": []}),
+    )
 }
 
 fn domain_status(state: &EmulatorState, domain: &str, name: &str) -> Value {

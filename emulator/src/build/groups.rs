@@ -77,10 +77,19 @@ fn parent(data: &Data, project: &str, parent: Option<&str>) -> Result<Option<Str
     }
 }
 
-fn ensure_free_name(data: &Data, project: &str, parent: &Option<String>, name: &str, except: Option<&str>) -> Result<(), ApiError> {
-    if data.build.groups.iter().any(|g| {
-        g.project_id == project && g.parent_id == *parent && g.name == name && Some(g.id.as_str()) != except
-    }) {
+fn ensure_free_name(
+    data: &Data,
+    project: &str,
+    parent: &Option<String>,
+    name: &str,
+    except: Option<&str>,
+) -> Result<(), ApiError> {
+    if data
+        .build
+        .groups
+        .iter()
+        .any(|g| g.project_id == project && g.parent_id == *parent && g.name == name && Some(g.id.as_str()) != except)
+    {
         return Err(ApiError::invalid(format!("A job group named `{}` exists there already.", shorten(name))));
     }
     Ok(())
@@ -108,7 +117,8 @@ pub(crate) fn create_job_group(state: &EmulatorState, call: &Call<'_>) -> Reply 
     let mut data = state.data();
     let parent = parent(&data, &project, request.parent_id.as_deref())?;
     ensure_free_name(&data, &project, &parent, &name, None)?;
-    let ordinal = data.build.groups.iter().filter(|g| g.project_id == project && g.parent_id == parent).count() as i32 + 1;
+    let ordinal =
+        data.build.groups.iter().filter(|g| g.project_id == project && g.parent_id == parent).count() as i32 + 1;
     let seed = data.seed("group");
     let group = Group {
         id: hex32(&seed),

@@ -98,7 +98,12 @@ fn seed(data: &mut Data, settings: &Settings, now: SystemTime) {
 }
 
 /// The keystores of the caller's account, seeded.
-fn account<'a>(data: &'a mut Data, settings: &Settings, caller: Caller, now: SystemTime) -> (&'a mut Vec<Keystore>, String) {
+fn account<'a>(
+    data: &'a mut Data,
+    settings: &Settings,
+    caller: Caller,
+    now: SystemTime,
+) -> (&'a mut Vec<Keystore>, String) {
     seed(data, settings, now);
     (&mut data.build.keystores, domain_of(settings, caller))
 }
@@ -188,7 +193,11 @@ fn multipart<'a>(call: &'a Call<'_>) -> Result<Vec<Part<'a>>, ApiError> {
             .ok_or_else(|| ApiError::invalid("A multipart part has no Content-Disposition."))?;
         let name = disposition_param(&disposition, "name")
             .ok_or_else(|| ApiError::invalid("A multipart part has no name."))?;
-        parts.push(Part { name, file_name: disposition_param(&disposition, "filename"), body: &body[head_end + 4..next] });
+        parts.push(Part {
+            name,
+            file_name: disposition_param(&disposition, "filename"),
+            body: &body[head_end + 4..next],
+        });
         at = next + 2;
     }
 }
@@ -206,13 +215,21 @@ pub(crate) fn upload_keystore(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let name = file_part.file_name.clone().unwrap_or_default();
     let name = name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
     if name.trim().is_empty() || name.chars().count() > 500 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, INVALID_FILE_NAME, "Invalid file name. The file part needs a file name of 1 to 500 characters."));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            INVALID_FILE_NAME,
+            "Invalid file name. The file part needs a file name of 1 to 500 characters.",
+        ));
     }
     if !EXTENSIONS.iter().any(|e| name.to_ascii_lowercase().ends_with(e)) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             INVALID_FILE_NAME,
-            format!("Invalid file name. `{}` is not of a type the service takes ({}).", shorten(&name), EXTENSIONS.join(", ")),
+            format!(
+                "Invalid file name. `{}` is not of a type the service takes ({}).",
+                shorten(&name),
+                EXTENSIONS.join(", ")
+            ),
         ));
     }
     if file_part.body.is_empty() {
@@ -314,7 +331,10 @@ pub(crate) fn download_keystore_by_name(state: &EmulatorState, call: &Call<'_>) 
     let id = call.query.required("id")?.to_string();
     let settings = state.settings();
     if domain_of(settings, call.caller) != domain {
-        return Err(ApiError::not_found(format!("Account {} has no keystore file visible to this user.", shorten(domain))));
+        return Err(ApiError::not_found(format!(
+            "Account {} has no keystore file visible to this user.",
+            shorten(domain)
+        )));
     }
     let mut data = state.data();
     let i = find(&mut data, settings, call.caller, state.now(), &id, Right::Usage)?;
@@ -353,7 +373,13 @@ pub(crate) fn update_keystore(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let mut data = state.data();
     let i = find(&mut data, settings, call.caller, now, id, Right::Modify)?;
     let domain = data.build.keystores[i].domain_id.clone();
-    if data.build.keystores.iter().enumerate().any(|(j, k)| j != i && k.domain_id == domain && k.name == request.keystore_name) {
+    if data
+        .build
+        .keystores
+        .iter()
+        .enumerate()
+        .any(|(j, k)| j != i && k.domain_id == domain && k.name == request.keystore_name)
+    {
         return Err(ApiError::invalid(format!("A file named `{}` exists already.", shorten(&request.keystore_name))));
     }
     let k = &mut data.build.keystores[i];
@@ -453,7 +479,9 @@ pub(crate) fn show_keystore_permission(state: &EmulatorState, call: &Call<'_>) -
     let list: Vec<Value> =
         std::iter::once(&owner).chain(&k.permissions).map(|p| permission_json(k, p, settings)).collect();
     let total = list.len();
-    success::<types::ShowKeystorePermissionResponseBody>(json!({"permission_list": page(list, no - 1, size), "total": total}))
+    success::<types::ShowKeystorePermissionResponseBody>(
+        json!({"permission_list": page(list, no - 1, size), "total": total}),
+    )
 }
 
 /// `DELETE /v2/keystore/permission/{permission_id}/delete` (DeleteKeystorePermission).
@@ -462,7 +490,10 @@ pub(crate) fn delete_keystore_permission(state: &EmulatorState, call: &Call<'_>)
     let settings = state.settings();
     let mut data = state.data();
     let (keystores, domain) = account(&mut data, settings, call.caller, state.now());
-    let Some(k) = keystores.iter_mut().find(|k| k.domain_id == domain && k.permissions.iter().any(|p| p.id.eq_ignore_ascii_case(&id))) else {
+    let Some(k) = keystores
+        .iter_mut()
+        .find(|k| k.domain_id == domain && k.permissions.iter().any(|p| p.id.eq_ignore_ascii_case(&id)))
+    else {
         return Err(ApiError::not_found(format!("Permission {} does not exist.", shorten(&id))));
     };
     if !may(k, settings, call.caller, Right::Setting) {

@@ -147,7 +147,9 @@ pub(crate) fn check_webhook_url(state: &EmulatorState, call: &Call<'_>) -> Reply
     find(&state.data(), &request.job_id)?;
     let channel = v1_channel(request.notice_type.as_str())?;
     if !matches!(channel, "WECOM" | "DING_TALK" | "FEISHU") {
-        return Err(ApiError::invalid(format!("{channel} notifications have no webhook; WECOM, DING_TALK and FEISHU do.")));
+        return Err(ApiError::invalid(format!(
+            "{channel} notifications have no webhook; WECOM, DING_TALK and FEISHU do."
+        )));
     }
     let usable = url::Url::parse(request.webhook_url.trim())
         .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()));

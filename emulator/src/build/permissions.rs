@@ -14,9 +14,9 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 
 use super::jobs::{find, find_owned};
+use super::millis_opt as fmt_millis_opt;
 use super::{success, typed};
 use crate::dispatch::Call;
-use super::millis_opt as fmt_millis_opt;
 use crate::reply::{ApiError, Reply, json_body};
 use crate::state::{EmulatorState, Job};
 use codearts::build::types;
@@ -50,7 +50,12 @@ fn rights_json(rights: &[bool; 7]) -> serde_json::Map<String, Value> {
 fn roles(job: &Job) -> Vec<RolePermission> {
     let mut out: Vec<RolePermission> = DEFAULT_ROLES
         .iter()
-        .map(|(id, name, rights)| RolePermission { role_id: *id, role_name: name.to_string(), rights: *rights, updated: None })
+        .map(|(id, name, rights)| RolePermission {
+            role_id: *id,
+            role_name: name.to_string(),
+            rights: *rights,
+            updated: None,
+        })
         .collect();
     for set in &job.extras.roles {
         match out.iter_mut().find(|r| r.role_id == set.role_id) {

@@ -113,7 +113,11 @@ pub(crate) fn download_build_full_log(state: &EmulatorState, call: &Call<'_>) ->
     let data = state.data();
     let (job, build) = super::builds::find_record(&data, id)?;
     let log = full_log(job, build, state.settings(), now, debug);
-    if compress { file(&format!("{id}.log.gz"), archive::gzip(log.as_bytes())) } else { file(&format!("{id}.log"), log) }
+    if compress {
+        file(&format!("{id}.log.gz"), archive::gzip(log.as_bytes()))
+    } else {
+        file(&format!("{id}.log"), log)
+    }
 }
 
 #[cfg(test)]

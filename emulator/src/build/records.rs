@@ -287,7 +287,12 @@ pub(crate) fn show_build_record_build_script(state: &EmulatorState, call: &Call<
         job.project_id
     );
     for (i, step) in build.steps.iter().enumerate() {
-        script += &format!("  stage{}:\n    meta:\n      displayName: {}\n      module: {}\n", i + 1, quote(&step.name), quote(&step.module_id));
+        script += &format!(
+            "  stage{}:\n    meta:\n      displayName: {}\n      module: {}\n",
+            i + 1,
+            quote(&step.name),
+            quote(&step.module_id)
+        );
         if let Some(command) = &step.command {
             script += &format!("    command: {}\n", quote(command));
         }

@@ -116,7 +116,9 @@ fn entries(data: &Data, caller: Caller, domain: &str, ids: &[String]) -> Result<
                 .position(|r| r.job.domain_id == domain && r.job.id.eq_ignore_ascii_case(id))
                 .ok_or_else(|| ApiError::not_found(format!("Build task {} is not in the recycle bin.", shorten(id))))?;
             if !data.build.recycle_bin[i].job.owned_by(caller.user) {
-                return Err(ApiError::forbidden(format!("Only the creator of build task {id} may restore or purge it.")));
+                return Err(ApiError::forbidden(format!(
+                    "Only the creator of build task {id} may restore or purge it."
+                )));
             }
             Ok(i)
         })

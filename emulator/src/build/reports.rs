@@ -42,7 +42,12 @@ fn test_reports(build: &Build, now: SystemTime) -> Vec<(usize, String, bool, Sys
         .collect()
 }
 
-fn report_json(job: &Job, build: &Build, region: &str, (i, root, passed, ended, ms): &(usize, String, bool, SystemTime, i32)) -> Value {
+fn report_json(
+    job: &Job,
+    build: &Build,
+    region: &str,
+    (i, root, passed, ended, ms): &(usize, String, bool, SystemTime, i32),
+) -> Value {
     let failures = if *passed { 0 } else { 1 };
     json!({
         "build_no": build.number, "job_id": job.id, "region": region, "root_id": root,
@@ -52,7 +57,11 @@ fn report_json(job: &Job, build: &Build, region: &str, (i, root, passed, ended, 
     })
 }
 
-fn job_and_build<'a>(data: &'a crate::state::Data, call: &Call<'_>, id: &str) -> Result<(&'a Job, &'a Build), ApiError> {
+fn job_and_build<'a>(
+    data: &'a crate::state::Data,
+    call: &Call<'_>,
+    id: &str,
+) -> Result<(&'a Job, &'a Build), ApiError> {
     let no = build_number("build_no", call.query.required("build_no")?)?;
     let job = find(data, id)?;
     Ok((job, build_of(job, no)?))
@@ -108,9 +117,19 @@ pub(crate) fn download_junit_coverage_zip(state: &EmulatorState, call: &Call<'_>
     };
     let covered = if passed { 80 } else { 60 };
     let step = &build.steps[i].name;
-    let html = format!("<html><body><h1>Coverage of {} #{}: {step}</h1><p>Lines: {covered}%</p></body></html>\n", job.name, build.number);
-    let xml = format!("<?xml version=\"1.0\"?>\n<report name=\"{}\"><counter type=\"LINE\" missed=\"{}\" covered=\"{covered}\"/></report>\n", job.id, 100 - covered);
-    file(&format!("coverage-{root}.zip"), archive::zip(&[("index.html".into(), html.into_bytes()), ("jacoco.xml".into(), xml.into_bytes())]))
+    let html = format!(
+        "<html><body><h1>Coverage of {} #{}: {step}</h1><p>Lines: {covered}%</p></body></html>\n",
+        job.name, build.number
+    );
+    let xml = format!(
+        "<?xml version=\"1.0\"?>\n<report name=\"{}\"><counter type=\"LINE\" missed=\"{}\" covered=\"{covered}\"/></report>\n",
+        job.id,
+        100 - covered
+    );
+    file(
+        &format!("coverage-{root}.zip"),
+        archive::zip(&[("index.html".into(), html.into_bytes()), ("jacoco.xml".into(), xml.into_bytes())]),
+    )
 }
 
 /// `GET /v1/report/{job_id}/repositories` (ListRepository): the job's repositories; `latest` is the
@@ -217,7 +236,8 @@ pub(crate) fn show_job_build_time(state: &EmulatorState, call: &Call<'_>) -> Rep
             json!({"build_number": b.number, "build_result": p.as_str(), "build_time": ms, "daily_build_number": b.daily_number})
         })
         .collect();
-    let avg = if times.is_empty() { 0.0 } else { times.iter().map(|t| f64::from(*t)).sum::<f64>() / times.len() as f64 };
+    let avg =
+        if times.is_empty() { 0.0 } else { times.iter().map(|t| f64::from(*t)).sum::<f64>() / times.len() as f64 };
     typed::<types::ShowJobBuildTime>(json!({"status": "success", "result": {
         "job_id": job.id, "chart": chart, "avg_build_time": avg,
         "max_build_time": times.iter().max().copied().unwrap_or(0), "min_build_time": times.iter().min().copied().unwrap_or(0),

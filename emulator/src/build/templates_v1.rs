@@ -22,7 +22,13 @@ use codearts::build::types;
 
 /// The official templates: (tool type, name, language, module, command).
 const OFFICIAL: &[(&str, &str, &str, &str, &str)] = &[
-    ("maven", "Maven", "Java", "devcloud2018.codeci_action_20043.action", "mvn package -Dmaven.test.failure.ignore=true -U -e -X -B"),
+    (
+        "maven",
+        "Maven",
+        "Java",
+        "devcloud2018.codeci_action_20043.action",
+        "mvn package -Dmaven.test.failure.ignore=true -U -e -X -B",
+    ),
     ("gradle", "Gradle", "Java", "devcloud2018.codeci_action_20044.action", "gradle build"),
     ("npm", "npm", "Node.js", "devcloud2018.codeci_action_20045.action", "npm install && npm run build"),
     ("go", "Go", "Go", "devcloud2018.codeci_action_20046.action", "go build ./..."),
@@ -52,7 +58,10 @@ fn official_json(state: &EmulatorState, call: &Call<'_>, entry: &(&str, &str, &s
 /// The caller's account's template `uuid`, or 404 (400 for a UUID that is not 32 hex digits).
 fn custom<'a>(data: &'a crate::state::Data, domain: &str, uuid: &str) -> Result<&'a Template, ApiError> {
     if !crate::reply::is_hex32(uuid) {
-        return Err(ApiError::invalid(format!("A template UUID is 32 hexadecimal characters, not `{}`.", shorten(uuid))));
+        return Err(ApiError::invalid(format!(
+            "A template UUID is 32 hexadecimal characters, not `{}`.",
+            shorten(uuid)
+        )));
     }
     data.templates
         .iter()
@@ -61,7 +70,12 @@ fn custom<'a>(data: &'a crate::state::Data, domain: &str, uuid: &str) -> Result<
 }
 
 /// A custom template as the v1 lists show it (with the caller's favourite flag).
-fn custom_json(state: &EmulatorState, call: &Call<'_>, t: &Template, favourites: &std::collections::BTreeSet<(usize, String)>) -> Value {
+fn custom_json(
+    state: &EmulatorState,
+    call: &Call<'_>,
+    t: &Template,
+    favourites: &std::collections::BTreeSet<(usize, String)>,
+) -> Value {
     let mut v = json!(query_item(t, state.settings()));
     v["favourite"] = json!(favourites.contains(&(call.caller.user, t.uuid.clone())));
     v
@@ -163,11 +177,8 @@ pub(crate) fn list_official_template(state: &EmulatorState, call: &Call<'_>) -> 
     let no = call.query.optional_int("page", 0..=i64::from(i32::MAX), 1)?.max(1) as usize;
     let size = call.query.optional_int("page_size", 1..=100, 10)? as usize;
     let name = call.query.optional("name").map(|n| n.trim().to_lowercase()).unwrap_or_default();
-    let items: Vec<Value> = OFFICIAL
-        .iter()
-        .filter(|e| e.1.to_lowercase().contains(&name))
-        .map(|e| official_json(state, call, e))
-        .collect();
+    let items: Vec<Value> =
+        OFFICIAL.iter().filter(|e| e.1.to_lowercase().contains(&name)).map(|e| official_json(state, call, e)).collect();
     let total = items.len();
     success::<types::ListOfficialTemplate>(json!({"items": page(items, no - 1, size), "total_size": total}))
 }
@@ -227,15 +238,32 @@ pub(crate) fn show_yaml_template(state: &EmulatorState, call: &Call<'_>) -> Repl
     );
     for step in job.steps.iter().filter(|s| s.enable != Some(false)) {
         let command = step.properties.as_ref().and_then(|p| p.get("command")).and_then(Value::as_str).unwrap_or("");
-        yaml += &format!("    - name: {}\n      module: {}\n      inputs:\n        command: {}\n", quote(&step.name), quote(&step.module_id), quote(command));
+        yaml += &format!(
+            "    - name: {}\n      module: {}\n      inputs:\n        command: {}\n",
+            quote(&step.name),
+            quote(&step.module_id),
+            quote(command)
+        );
     }
     success::<types::ResponseString>(json!(yaml))
 }
 
 /// The image templates: (ID, label, title, base image, tools).
 const IMAGES: &[(&str, &str, &str, &str, &str)] = &[
-    ("e1579739-cd2e-11e9-b7c2-286ed489051f", "arm-centos7-base-1.0.1", "CentOS 7-based arm Base Image", "centos", "OpenJDK 1.8, Maven 3.5.3, Git"),
-    ("2a9d6f3c-5b3e-4c1a-9f7e-0c1d2e3f4a5b", "x86-ubuntu18-base-1.0.0", "Ubuntu 18.04-based x86 Base Image", "ubuntu", "Git, Wget, zip, GCC, Make"),
+    (
+        "e1579739-cd2e-11e9-b7c2-286ed489051f",
+        "arm-centos7-base-1.0.1",
+        "CentOS 7-based arm Base Image",
+        "centos",
+        "OpenJDK 1.8, Maven 3.5.3, Git",
+    ),
+    (
+        "2a9d6f3c-5b3e-4c1a-9f7e-0c1d2e3f4a5b",
+        "x86-ubuntu18-base-1.0.0",
+        "Ubuntu 18.04-based x86 Base Image",
+        "ubuntu",
+        "Git, Wget, zip, GCC, Make",
+    ),
 ];
 
 /// `GET /v1/image/templates` (ShowImageTemplateList).

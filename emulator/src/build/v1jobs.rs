@@ -231,7 +231,12 @@ fn build_status(job: &Job, now: SystemTime) -> &'static str {
 /// The jobs a v1 list shows: `search` (a case-insensitive substring of the name), `creator_id`,
 /// `build_status` (comma-separated), sorted by `sort_field` (`job_name`, `create_time` or
 /// `last_build_time`) in `sort_order`.
-fn filtered<'a>(call: &Call<'_>, jobs: Vec<&'a Job>, settings: &Settings, now: SystemTime) -> Result<Vec<&'a Job>, ApiError> {
+fn filtered<'a>(
+    call: &Call<'_>,
+    jobs: Vec<&'a Job>,
+    settings: &Settings,
+    now: SystemTime,
+) -> Result<Vec<&'a Job>, ApiError> {
     let search = call.query.optional("search").map(|s| s.trim().to_lowercase()).unwrap_or_default();
     let creator = call.query.optional("creator_id").filter(|c| !c.is_empty());
     let statuses: Vec<String> = call
@@ -301,7 +306,9 @@ pub(crate) fn list_project_jobs(state: &EmulatorState, call: &Call<'_>) -> Reply
         .jobs
         .iter()
         .filter(|j| j.project_id == project)
-        .filter(|j| !by_group || group.is_none_or(|g| j.extras.group_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(g))))
+        .filter(|j| {
+            !by_group || group.is_none_or(|g| j.extras.group_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(g)))
+        })
         .collect();
     let jobs = filtered(call, in_project, settings, now)?;
     let total = jobs.len();
