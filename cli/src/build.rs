@@ -505,27 +505,6 @@ async fn latest_build(client: &Client, job: &str) -> Result<i32, CliError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn step(name: &str, status: &str) -> types::HistoryBuildStep {
-        types::HistoryBuildStep::builder()
-            .name(name.to_string())
-            .status(types::HistoryBuildStepStatus::from(status))
-            .try_into()
-            .unwrap()
-    }
-
-    #[test]
-    fn the_failing_step_is_the_first_in_error() {
-        let steps = [step("Code checkout", "success"), step("Test", "error"), step("Package", "")];
-        assert_eq!(failing_step(&steps).as_deref(), Some("Test"));
-        assert_eq!(failing_step(&[step("Build", "FAILED")]).as_deref(), Some("Build"));
-        assert_eq!(failing_step(&[step("Build", "success"), step("Test", "running")]), None);
-    }
-}
-
 // --- copies, stages, the recycle bin, keystores, groups ----------------------------------------------
 
 /// `build copy JOB [--name N]`: the source's configuration (ShowJobConfig) sent as a CopyJob body
@@ -789,4 +768,25 @@ async fn groups(client: &Client, out: &Output, project: &str) -> Result<(), CliE
         return out.text(&format!("no job groups in project {project}"));
     }
     out.table(&["ID", "NAME", "PATH"], &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &str, status: &str) -> types::HistoryBuildStep {
+        types::HistoryBuildStep::builder()
+            .name(name.to_string())
+            .status(types::HistoryBuildStepStatus::from(status))
+            .try_into()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_failing_step_is_the_first_in_error() {
+        let steps = [step("Code checkout", "success"), step("Test", "error"), step("Package", "")];
+        assert_eq!(failing_step(&steps).as_deref(), Some("Test"));
+        assert_eq!(failing_step(&[step("Build", "FAILED")]).as_deref(), Some("Build"));
+        assert_eq!(failing_step(&[step("Build", "success"), step("Test", "running")]), None);
+    }
 }
