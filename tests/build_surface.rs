@@ -313,6 +313,14 @@ async fn records_and_stages_follow_the_builds_run() {
     let project = record.build_project_id.unwrap();
     let records = env.client.list_records().build_project_id(&project).call().await.unwrap().result.unwrap();
     assert_eq!(records.data.len(), 2);
+    // A list parameter goes as one comma-separated value (style form, explode false).
+    let branches = |b: &[&str]| {
+        let client = env.client.clone();
+        let (project, b): (String, Vec<String>) = (project.clone(), b.iter().map(|s| s.to_string()).collect());
+        async move { client.list_records().build_project_id(&project).branches(b).call().await.unwrap().result.unwrap() }
+    };
+    assert_eq!(branches(&["dev", "master"]).await.data.len(), 2);
+    assert_eq!(branches(&["dev", "release"]).await.data.len(), 0);
     let total = env.client.show_job_total().build_project_id(&project).call().await.unwrap().result.unwrap();
     assert_eq!(total.total, Some(2));
     let brief = env.client.list_brief_record().limit(1).body(vec![project.clone()]).call().await.unwrap();
