@@ -17694,16 +17694,16 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050000",
-            status: 200u16,
+            status: 400u16,
             message: "parameters not valid",
             remedy: "Check the formats of the parameters.",
             retryable: false,
-            class: None,
+            class: Some(crate::error::ErrorClass::InvalidParameter),
             parameters: &[],
         },
         crate::error::KnownError {
             code: "CC.00050001",
-            status: 200u16,
+            status: 400u16,
             message: "query task list error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17712,7 +17712,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050002",
-            status: 200u16,
+            status: 400u16,
             message: "query task detail error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17721,7 +17721,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050003",
-            status: 200u16,
+            status: 400u16,
             message: "query templates error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17730,7 +17730,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050004",
-            status: 200u16,
+            status: 400u16,
             message: "query task history error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17739,7 +17739,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050005",
-            status: 200u16,
+            status: 400u16,
             message: "create task error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17748,7 +17748,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050006",
-            status: 200u16,
+            status: 400u16,
             message: "service inner error",
             remedy: "Contact customer service with the error code.",
             retryable: false,
@@ -17757,7 +17757,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050007",
-            status: 200u16,
+            status: 400u16,
             message: "IAM authentication failed",
             remedy: "Check that the IAM token is valid and project-scoped.",
             retryable: false,
@@ -17766,7 +17766,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050010",
-            status: 200u16,
+            status: 400u16,
             message: "current user does not have permission",
             remedy: "Check the user's role and permissions in the project.",
             retryable: false,
@@ -17775,7 +17775,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050011",
-            status: 200u16,
+            status: 400u16,
             message: "not in any project",
             remedy: "Add the user to a project of the tenant.",
             retryable: false,
@@ -17784,7 +17784,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050012",
-            status: 200u16,
+            status: 400u16,
             message: "retry later",
             remedy: "The service is busy: resend later; contact customer service if it persists.",
             retryable: true,
@@ -17793,7 +17793,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050013",
-            status: 200u16,
+            status: 400u16,
             message: "project not exist",
             remedy: "Check the project ID; the project may have been deleted.",
             retryable: false,
@@ -17802,7 +17802,7 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050014",
-            status: 200u16,
+            status: 400u16,
             message: "call getTaskBasicInfo failed",
             remedy: "Resend later or contact customer service.",
             retryable: false,
@@ -17811,16 +17811,16 @@ pub mod operations {
         },
         crate::error::KnownError {
             code: "CC.00050015",
-            status: 200u16,
+            status: 400u16,
             message: "task is running",
             remedy: "Wait until the running check ends (ShowProgressDetail), then resend.",
             retryable: false,
-            class: None,
+            class: Some(crate::error::ErrorClass::Conflict),
             parameters: &[],
         },
         crate::error::KnownError {
             code: "CC.00050016",
-            status: 200u16,
+            status: 400u16,
             message: "create task failed",
             remedy: "Check the parameters; contact customer service if they are right.",
             retryable: false,

@@ -1,12 +1,18 @@
-"""Smoke test of the CodeArts Build spec from another language.
+"""Smoke test of the three specs from another language.
 
-Drives the CodeArts Build emulator with the Python client that openapi-python-client generated from
-spec/codearts-build.yaml (scripts/conformance.sh generates it into target/python-client and puts that
-on PYTHONPATH): authenticate with IAM, create a build job, run it, follow its status until the build
-finishes, then read its record, its history and its log. Every answer must parse into the generated
-model of its documented 200 response.
+Drives the emulator with the Python clients that openapi-python-client generated from
+spec/codearts-{build,check,pipeline}.yaml (scripts/conformance.sh generates them into
+target/python-client and puts that on PYTHONPATH), one flow per service:
 
-    python scripts/python_smoke.py --base-url http://127.0.0.1:8937
+- Build: create a build job, run it, follow its status until the build finishes, then read its
+  record, its history and its log;
+- Check: run the demo project's check task, follow its progress to the end, read its defect
+  statistics;
+- Pipeline: list the demo project's pipelines, run one, follow the run to its end.
+
+Every answer must parse into the generated model of its documented 200 response.
+
+    python scripts/python_smoke.py --base-url http://127.0.0.1:8937 --project-id DEMO_PROJECT
 
 IAM is not part of the Build spec, so the token comes from a plain httpx call to POST /v3/auth/tokens
 (the emulator serves IAM on the same port); everything else goes through the generated client.
@@ -39,6 +45,20 @@ from codearts_build_client.models import (
     ShowRecordDetailResponse,
 )
 from codearts_build_client.types import File, Response
+from codearts_check_client import AuthenticatedClient as CheckClient
+from codearts_check_client.api.check_tasks import run_task, show_progress_detail, show_task_list_by_project_id
+from codearts_check_client.api.defects import show_task_defects_statistic
+from codearts_check_client.models import (
+    ProgressInfoV2,
+    RunRequestV2,
+    RunTaskInfoV2,
+    ShowDefectsStatisticResponseV2,
+    ShowTasksResponseV2,
+)
+from codearts_pipeline_client import AuthenticatedClient as PipelineClient
+from codearts_pipeline_client.api.pipeline_runs import run_pipeline, show_pipeline_run_detail
+from codearts_pipeline_client.api.pipelines import list_pipelines
+from codearts_pipeline_client.models import ListPipelineQuery, ListPipelinesPage, PipelineRun, PipelineRunId, RunPipelineDTO
 
 FINISHED = {"SUCCESS", "FAILURE", "ABORTED"}
 
@@ -79,7 +99,8 @@ def main() -> None:
     parser.add_argument("--user", default="demo")
     parser.add_argument("--password", default="demo-password")
     parser.add_argument("--iam-project", default="eu-west-101")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the build to finish")
+    parser.add_argument("--project-id", required=True, help="the demo CodeArts project (Check task, pipeline)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for a build, check or run")
     args = parser.parse_args()
     base_url = args.base_url.rstrip("/")
 
@@ -167,7 +188,84 @@ def main() -> None:
             fail(f"ShowJobStatus of an unknown job: HTTP {int(missing.status_code)}, {missing.parsed!r}")
         print(f"unknown job: HTTP 404 {missing.parsed.error_code}")
 
-    print("python smoke: OK")
+    print("python smoke, build: OK")
+    check_flow(base_url, token, args.project_id, args.timeout)
+    print("python smoke, check: OK")
+    pipeline_flow(base_url, token, args.project_id, args.timeout)
+    print("python smoke, pipeline: OK")
+
+
+def until(what: str, timeout: float, poll, done):
+    """Polls until `done(answer)`; the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = poll()
+        if done(answer):
+            return answer
+        if time.monotonic() > deadline:
+            fail(f"{what}: not done after {timeout} s: {answer!r}")
+        time.sleep(0.1)
+
+
+def check_flow(base_url: str, token: str, project_id: str, timeout: float) -> None:
+    client = CheckClient(base_url=base_url, token=token, prefix="", auth_header_name="X-Auth-Token")
+    with client as client:
+        tasks = expect(
+            show_task_list_by_project_id.sync_detailed(project_id, client=client),
+            ShowTasksResponseV2,
+            "ShowTaskListByProjectId",
+        )
+        if not tasks.tasks:
+            fail(f"ShowTaskListByProjectId: no task in {project_id}")
+        task_id = tasks.tasks[0].task_id
+        expect(run_task.sync_detailed(task_id, client=client, body=RunRequestV2()), RunTaskInfoV2, "RunTask")
+        progress = until(
+            "the check",
+            timeout,
+            lambda: expect(show_progress_detail.sync_detailed(task_id, client=client), ProgressInfoV2, "ShowProgressDetail"),
+            lambda p: p.task_status not in (0, None),
+        )
+        if progress.task_status != 2:
+            fail(f"the check of task {task_id} ended with task_status {progress.task_status}")
+        stats = expect(
+            show_task_defects_statistic.sync_detailed(task_id, client=client),
+            ShowDefectsStatisticResponseV2,
+            "ShowTaskDefectsStatistic",
+        )
+        print(f"check: task {task_id} checked, statistics {stats.to_dict()}")
+
+
+def pipeline_flow(base_url: str, token: str, project_id: str, timeout: float) -> None:
+    client = PipelineClient(base_url=base_url, token=token, prefix="", auth_header_name="X-Auth-Token")
+    with client as client:
+        listed = expect(
+            list_pipelines.sync_detailed(project_id, client=client, body=ListPipelineQuery(offset=0, limit=10)),
+            ListPipelinesPage,
+            "ListPipelines",
+        )
+        if not listed.pipelines:
+            fail(f"ListPipelines: no pipeline in {project_id}")
+        pipeline_id = listed.pipelines[0].pipeline_id
+        run = expect(
+            run_pipeline.sync_detailed(project_id, pipeline_id, client=client, body=RunPipelineDTO()),
+            PipelineRunId,
+            "RunPipeline",
+        )
+        detail = until(
+            "the pipeline run",
+            timeout,
+            lambda: expect(
+                show_pipeline_run_detail.sync_detailed(
+                    project_id, pipeline_id, client=client, pipeline_run_id=run.pipeline_run_id
+                ),
+                PipelineRun,
+                "ShowPipelineRunDetail",
+            ),
+            lambda d: d.status in ("COMPLETED", "FAILED", "CANCELED", "SUSPEND"),
+        )
+        if detail.status != "COMPLETED":
+            fail(f"pipeline {pipeline_id} run {run.pipeline_run_id} ended {detail.status}")
+        print(f"pipeline: {pipeline_id} run {run.pipeline_run_id} COMPLETED")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 //! Waiting for something a service started to finish: a build ([`wait_for_build`],
-//! [`run_and_wait`]). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
+//! [`run_and_wait`]), a code check (`wait_for_check`, `run_check_and_wait`, with a quality `Gate`). Every waiter polls with the same [`WaitOptions`] (a jittered, growing interval
 //! and a maximum wait), is cancel-safe and adds no retries of its own.
 //!
 //! # Builds
@@ -59,6 +59,10 @@ use crate::error::Error;
 mod build;
 #[cfg(feature = "build")]
 pub use build::*;
+#[cfg(feature = "check")]
+mod check;
+#[cfg(feature = "check")]
+pub use check::*;
 
 /// How long and how often a waiter polls.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! `cargo test --test fuzz` takes seconds; BENCHMARKS.md records a run of 1,000,000 cases each:
 //!
 //! ```sh
-//! PROPTEST_CASES=1000000 cargo test --release --features emulator --test fuzz
+//! PROPTEST_CASES=1000000 cargo test --release --test fuzz
 //! ```
 //!
 //! Decoding is fuzzed through the same functions `.call()` uses (the generated code's

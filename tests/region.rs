@@ -305,3 +305,69 @@ fn plain_http_elsewhere_when_the_caller_opts_in() {
     assert_eq!(endpoints.try_get(Service::Build), None);
     assert!(endpoints.get(Service::Check).is_ok(), "https endpoints are unaffected");
 }
+
+// ---------------------------------------------------------------- CodeArts Pipeline
+
+#[test]
+fn pipeline_regions_are_the_vendor_sdks_fifteen() {
+    // services/codeartspipeline/v2/region/region.go: `staticFields`, sorted.
+    assert_eq!(
+        known_regions(Service::Pipeline),
+        [
+            "af-north-1",
+            "af-south-1",
+            "ap-southeast-3",
+            "cn-east-2",
+            "cn-east-3",
+            "cn-north-1",
+            "cn-north-4",
+            "cn-south-1",
+            "cn-south-2",
+            "cn-southwest-2",
+            "la-north-2",
+            "la-south-2",
+            "me-east-1",
+            "sa-brazil-1",
+            "tr-west-1",
+        ]
+    );
+}
+
+#[test]
+fn pipeline_uses_three_host_prefixes() {
+    // `cloudpipeline-ext.` for most regions, `pipeline-external.` for tr-west-1 and la-south-2,
+    // `pipeline.` for the African and Middle East regions: each region's own, never a guess from
+    // another's pattern.
+    let mut prefixes: Vec<String> = known_regions(Service::Pipeline)
+        .iter()
+        .map(|region| {
+            let endpoints = Endpoints::for_region(region).unwrap();
+            let host = endpoints.get(Service::Pipeline).unwrap().host_str().unwrap().to_string();
+            assert!(host.ends_with(&format!(".{region}.myhuaweicloud.com")), "{region}: {host}");
+            host.split('.').next().unwrap().to_string()
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    assert_eq!(prefixes, ["cloudpipeline-ext", "pipeline", "pipeline-external"]);
+    let host = |region: &str| Endpoints::for_region(region).unwrap().base_url(Service::Pipeline).unwrap().to_string();
+    assert_eq!(host("me-east-1"), "https://pipeline.me-east-1.myhuaweicloud.com");
+    assert_eq!(host("af-south-1"), "https://pipeline.af-south-1.myhuaweicloud.com");
+}
+
+#[test]
+fn pipeline_endpoint_from_the_environment() {
+    // The vendor's `DefaultProviderChain("CODEARTSPIPELINE")`: the variable wins over the table, and
+    // gives Pipeline a region the table lacks (eu-west-101) without touching the other services.
+    let vars = env(&[
+        ("HUAWEICLOUD_SDK_REGION_CODEARTSPIPELINE_TR_WEST_1", "https://pipeline-proxy.example.com"),
+        ("HUAWEICLOUD_SDK_REGION_CODEARTSPIPELINE_EU_WEST_101", "https://pipeline.eu-west-101.example.eu"),
+    ]);
+    let endpoints = Endpoints::resolve("tr-west-1", &vars).unwrap();
+    assert_eq!(endpoints.base_url(Service::Pipeline).unwrap(), "https://pipeline-proxy.example.com");
+    assert_eq!(endpoints.base_url(Service::Build).unwrap(), "https://cloudbuild-ext.tr-west-1.myhuaweicloud.com");
+    let endpoints = Endpoints::resolve("eu-west-101", &vars).unwrap();
+    assert_eq!(endpoints.base_url(Service::Pipeline).unwrap(), "https://pipeline.eu-west-101.example.eu");
+    assert_eq!(endpoints.base_url(Service::Build).unwrap(), "https://build-backend.eu-west-101.myhuaweicloud.eu");
+    assert!(matches!(endpoints.get(Service::Check), Err(RegionError::NoEndpoint { .. })));
+}

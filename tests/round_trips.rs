@@ -11,8 +11,8 @@
 //! - an error example (and every documented error status): a service error with that status and
 //!   code;
 //! - a download: the bytes arrive unchanged;
-//! - retries: on 503 and 429 an idempotent operation is sent up to the policy's attempts, any
-//!   other once — and every operation that starts or creates something (`Run…`, `Create…`,
+//! - retries: on 503 and 429, a gateway's HTML 502 page, a 504, a reset connection and a
+//!   truncated body, an idempotent operation is sent up to the policy's attempts, any other once — and every operation that starts or creates something (`Run…`, `Create…`,
 //!   `Execute…`, `Retry…`) is of the second kind, every read (`List…`, `Show…`, even as POST) of the
 //!   first.
 //!
@@ -54,6 +54,10 @@ enum Role {
     /// Answered 503 (and then 429) every time: resent up to the policy's attempts when the
     /// operation is idempotent, sent once when it starts or creates something.
     Retry,
+    /// Faults below the status line, each on every connection: a gateway's HTML 502 page, a 504,
+    /// the connection reset once the request arrived, a body cut short. The same rule: idempotent
+    /// operations are resent up to the policy's attempts, the others are sent once.
+    Faults,
 }
 
 /// Operations that start or create something: never resent once they may have reached the server.
@@ -213,7 +217,7 @@ fn run<C: Send + Sync + 'static>(
     rt.block_on(async {
         let server = MockServer::start().await;
         let policy = match role {
-            Role::Retry => codearts::retry::RetryPolicy {
+            Role::Retry | Role::Faults => codearts::retry::RetryPolicy {
                 max_attempts: 3,
                 initial_backoff: std::time::Duration::from_millis(1),
                 max_backoff: std::time::Duration::from_millis(1),
@@ -229,6 +233,7 @@ fn run<C: Send + Sync + 'static>(
             .map_err(|e| Failed::from(e.to_string()))?;
         let client = (service.client)(&config);
         match role {
+            Role::Faults => faults(service, case, callable).await,
             Role::Retry => {
                 let id = callable.operation.id;
                 let starts = STARTS.iter().any(|p| id.starts_with(p));
@@ -347,6 +352,83 @@ fn run<C: Send + Sync + 'static>(
 
 /// The body to send with a response or error example: the request example, if the operation has
 /// one, else the smallest the schema accepts (its body may be required).
+/// The [`Role::Faults`] trial: each fault on every connection of a scripted server, and the count
+/// of requests that reached it.
+async fn faults<C>(service: &ServiceUnderTest<C>, case: &Case, callable: &Callable<C>) -> Result<(), Failed> {
+    use support::raw::{Scripted, Step};
+    const GATEWAY_PAGE: &str =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+    let html_502 = || {
+        let head = format!("Content-Type: text/html\r\nContent-Length: {}\r\n", GATEWAY_PAGE.len());
+        vec![Step::head("502 Bad Gateway", &head), Step::Write(GATEWAY_PAGE.as_bytes().to_vec())]
+    };
+    let json_504 = || {
+        let body = r#"{"error_code":"APIGW.0504","error_msg":"Backend timeout"}"#;
+        let head = format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+        vec![Step::head("504 Gateway Timeout", &head), Step::Write(body.as_bytes().to_vec())]
+    };
+    let reset = || vec![Step::Reset];
+    // A success head promising 4096 bytes, 10 of them sent, then the connection closed.
+    let truncated = || {
+        let ct = if callable.operation.download { "application/octet-stream" } else { "application/json" };
+        vec![
+            Step::head("200 OK", &format!("Content-Type: {ct}\r\nContent-Length: 4096\r\n")),
+            Step::Write(b"{\"result\":".to_vec()),
+        ]
+    };
+    let body = ex_request_body(case)?;
+    let scripts: [(&str, &dyn Fn() -> Vec<Step>); 4] =
+        [("HTML 502", &html_502), ("504", &json_504), ("reset", &reset), ("truncated body", &truncated)];
+    for (fault, script) in scripts {
+        let steps = script();
+        let server = Scripted::start(move |_| steps.clone()).await;
+        let config = codearts::Config::builder()
+            .endpoint(service.endpoint, &server.base)
+            .retry(codearts::retry::RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: std::time::Duration::from_millis(1),
+                max_backoff: std::time::Duration::from_millis(1),
+                total_budget: std::time::Duration::from_secs(30),
+            })
+            .sleep(Arc::new(support::RecordingSleep::default()))
+            .build()
+            .map_err(|e| Failed::from(e.to_string()))?;
+        let client = (service.client)(&config);
+        let answer = (callable.call)(&client, &case.input(body.clone())).await;
+        let answer = match answer {
+            // A download's head arrives whole; the cut shows while its bytes are read.
+            Ok(Answer::Download(mut stream)) => {
+                use futures_util::StreamExt;
+                let mut outcome = Ok(());
+                while let Some(chunk) = stream.next().await {
+                    if let Err(e) = chunk {
+                        outcome = Err(e.to_string());
+                        break;
+                    }
+                }
+                outcome
+            }
+            Ok(other) => return Err(format!("{fault}: answered {other:?}").into()),
+            Err(e) => Err(e.to_string()),
+        };
+        let sent = server.count();
+        // A download cut short has been handed to the caller: nothing can resend it.
+        let resendable = callable.operation.idempotent && !(callable.operation.download && fault == "truncated body");
+        let expected = if resendable { 3 } else { 1 };
+        match answer {
+            Err(e) if sent == expected && !e.is_empty() => {}
+            other => {
+                return Err(format!(
+                    "{fault}: sent {sent} time(s), expected {expected} (idempotent: {}): {other:?}",
+                    callable.operation.idempotent
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn ex_request_body(case: &Case) -> Result<Option<Value>, Failed> {
     let example = case.spec.examples.iter().find(|x| x.operation == case.operation && x.location == Location::Request);
     case.body(example)
@@ -416,6 +498,7 @@ fn trials<C: Send + Sync + 'static>(service: &'static ServiceUnderTest<C>, out: 
                 roles.push(("request".into(), Role::Request(None)));
             }
             roles.push(("retry".into(), Role::Retry));
+            roles.push(("faults".into(), Role::Faults));
             seen_operations.insert(id.to_string(), ());
             for (name, role) in roles {
                 let case = case.clone();

@@ -356,23 +356,70 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
-    /// Start an execution of a code-check task (RunTask).
-    ///
-    /// The token for --git-url's repository is read from CODEARTS_CHECK_ACCESS_TOKEN, never from
-    /// the command line.
-    Run {
+    /// Start a check of a task (RunTask); optionally wait for it and apply a quality gate.
+    Run(CheckRunArgs),
+    /// Whether a task is checking, and how its latest check ended (ShowProgressDetail).
+    Status {
         /// Check task ID.
         task: String,
-        /// Check this (temporary) repository instead of the task's.
-        #[arg(long, value_name = "URL")]
-        git_url: Option<String>,
-        /// Branch of that repository.
-        #[arg(long, value_name = "BRANCH")]
-        git_branch: Option<String>,
-        /// User with access to that repository.
-        #[arg(long, value_name = "USER")]
-        username: Option<String>,
     },
+    /// Stop a task's check in progress (StopTaskById).
+    Stop {
+        /// Check task ID.
+        task: String,
+    },
+    /// List a task's defects (ShowTaskDefects, every page), optionally by severity and status.
+    Defects(DefectsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  codearts check run TASK --wait                           wait; print the defects by severity
+  codearts check run TASK --fail-on critical=0,major=10     exit 6 on more than 0 critical, or more
+                                                            than 10 critical and major defects")]
+pub struct CheckRunArgs {
+    /// Check task ID.
+    pub task: String,
+    /// Wait for the check to end; the exit status tells how it ended.
+    #[arg(long)]
+    pub wait: bool,
+    /// Quality gate (implies --wait): SEVERITY=MAX pairs, each allowing at most MAX defects of that
+    /// severity or a more severe one (critical, major, minor, suggestion); exit status 6 when the
+    /// unresolved defects exceed one.
+    #[arg(long, value_name = "SEVERITY=MAX,...", value_parser = parse_gate)]
+    pub fail_on: Option<codearts::wait::Gate>,
+    /// Give up waiting after this long (e.g. 90s, 10m, 1h; implies --wait). Default 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_wait: Option<Duration>,
+    /// How often to poll while waiting (the wait backs off from here up to 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
+    pub poll_interval: Duration,
+    /// Check this (temporary) repository instead of the task's (its token is read from
+    /// CODEARTS_CHECK_ACCESS_TOKEN, never from the command line).
+    #[arg(long, value_name = "URL")]
+    pub git_url: Option<String>,
+    /// Check this branch instead of the task's.
+    #[arg(long, value_name = "BRANCH")]
+    pub git_branch: Option<String>,
+    /// User with access to that repository.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DefectsArgs {
+    /// Check task ID.
+    pub task: String,
+    /// Only these severities, comma-separated: critical, major, minor, suggestion (or 0-3).
+    #[arg(long, value_name = "SEVERITY,...")]
+    pub severity: Option<String>,
+    /// Only these statuses, comma-separated: pending, resolved, ignored (or 0-2), or all.
+    /// Default: pending, as the service does.
+    #[arg(long, value_name = "STATUS,...")]
+    pub status: Option<String>,
+    /// At most N defects.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -394,6 +441,11 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
         _ => Err(format!("`{text}` is not NAME=VALUE")),
     }
+}
+
+/// A quality gate, `critical=0,major=10`.
+fn parse_gate(text: &str) -> Result<codearts::wait::Gate, String> {
+    text.parse().map_err(|e: codearts::wait::GateParseError| e.to_string())
 }
 
 /// `90s`, `10m`, `1h30m`, `500ms`.

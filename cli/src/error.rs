@@ -18,7 +18,6 @@ pub const STOPPED: u8 = 4;
 /// is paused waiting for a manual review.
 pub const TIMED_OUT: u8 = 5;
 /// A quality gate failed: more defects at or above a severity than allowed (`check run --fail-on`).
-#[expect(dead_code, reason = "the Check gate comes next")]
 pub const GATE_FAILED: u8 = 6;
 
 /// The exit statuses, for `--help` (one set for every service).

@@ -66,7 +66,11 @@ fn convert(node: &Value, strict: bool) -> Value {
         _ => {}
     }
     if obj.get("nullable") == Some(&Value::Bool(true)) {
-        match out.get("type").cloned() {
+        // `type: object, nullable: true, allOf: [$ref]` (redocly requires the `type` beside
+        // `nullable`) means "this object, or null", as the generators read it: the subschemas would
+        // reject the null that `type` alone admits, so the whole schema is what becomes nullable.
+        let composed = ["allOf", "anyOf", "oneOf", "$ref"].iter().any(|k| out.contains_key(*k));
+        match out.get("type").cloned().filter(|_| !composed) {
             Some(Value::String(t)) => {
                 out.insert("type".into(), json!([t, "null"]));
                 if let Some(Value::Array(e)) = out.get_mut("enum") {
@@ -77,4 +81,33 @@ fn convert(node: &Value, strict: bool) -> Value {
         }
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nullable_composition_admits_null_beside_its_subschemas() {
+        let spec = json!({ "components": { "schemas": { "Out": { "type": "object" } } } });
+        let schema = json!({
+            "type": "object",
+            "nullable": true,
+            "allOf": [{ "$ref": "#/components/schemas/Out" }]
+        });
+        let converted = json_schema(&spec, &schema, true).unwrap();
+        let any_of = converted.pointer("/anyOf").and_then(Value::as_array).expect("anyOf: the schema or null");
+        assert_eq!(any_of.len(), 2, "{converted}");
+        assert_eq!(any_of[1], json!({ "type": "null" }));
+        assert!(any_of[0].get("allOf").is_some(), "the object's own schema is kept: {converted}");
+    }
+
+    #[test]
+    fn a_nullable_scalar_gains_null_in_its_type_and_enum() {
+        let spec = json!({});
+        let schema = json!({ "type": "string", "nullable": true, "enum": ["a"] });
+        let converted = json_schema(&spec, &schema, true).unwrap();
+        assert_eq!(converted.pointer("/type"), Some(&json!(["string", "null"])), "{converted}");
+        assert_eq!(converted.pointer("/enum"), Some(&json!(["a", null])), "{converted}");
+    }
 }

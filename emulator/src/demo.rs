@@ -21,6 +21,13 @@ const DEMO_JOBS: &[(&str, &[&str], &str)] = &[
     ("demo-failing", &["Build with Maven", "Integration tests that fail"], "fails at its last step"),
 ];
 
+/// The demo check tasks: repository name, branch, and what a check finds (the emulator's Java
+/// rules on its three Java files; a branch named *fail* fails).
+const DEMO_CHECK_TASKS: &[(&str, &str, &str)] = &[
+    ("java-demo", "master", "finds 3 critical, 6 major, 6 minor, 3 suggestion defects"),
+    ("java-demo", "fail-demo", "fails"),
+];
+
 /// What the demo holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Demo {
@@ -28,6 +35,8 @@ pub struct Demo {
     pub project_id: String,
     /// The demo build jobs: (ID, name, what a run does).
     pub jobs: Vec<(String, String, String)>,
+    /// The demo check tasks: (ID, name, what a check does).
+    pub check_tasks: Vec<(String, String, String)>,
 }
 
 /// Why the demo could not be created (the emulator answered its own client with an error).
@@ -47,12 +56,28 @@ impl RunningEmulator {
     pub async fn seed_demo(&self) -> Result<Demo, DemoError> {
         let config = self.config_builder().credentials(self.aksk_credentials()).build().map_err(DemoError)?;
         let client = Client::from_config(&config).map_err(DemoError)?;
-        let mut demo = Demo { project_id: DEMO_PROJECT.to_string(), jobs: Vec::new() };
+        let mut demo = Demo { project_id: DEMO_PROJECT.to_string(), ..Demo::default() };
         for (name, steps, what) in DEMO_JOBS {
             let body = crate::fixtures::build_job(DEMO_PROJECT, name, steps, Vec::new());
             let response = client.create_build_job().body(body).call().await.map_err(DemoError)?;
             if let Some(id) = response.result.and_then(|r| r.job_id) {
                 demo.jobs.push((id, name.to_string(), what.to_string()));
+            }
+        }
+        let check = codearts::check::Client::from_config(&config).map_err(DemoError)?;
+        for (repo, branch, what) in DEMO_CHECK_TASKS {
+            let languages = vec![codearts::check::types::Language::from("JAVA".to_string())];
+            let response = check
+                .create_task()
+                .project_id(DEMO_PROJECT)
+                .body_map(|b| {
+                    b.git_url(format!("git@example.com:demo/{repo}.git")).git_branch(*branch).language(Some(languages))
+                })
+                .call()
+                .await
+                .map_err(DemoError)?;
+            if let Some(id) = response.task_id {
+                demo.check_tasks.push((id, format!("{repo}_{branch}"), what.to_string()));
             }
         }
         Ok(demo)
@@ -91,6 +116,18 @@ impl RunningEmulator {
         text += "  codearts build jobs list\n";
         if let Some((id, _, _)) = demo.jobs.first() {
             text += &format!("  codearts build run {id} --follow\n");
+        }
+        if !demo.check_tasks.is_empty() {
+            text += "\nDemo check tasks (CodeArts Check):\n";
+            let width = demo.check_tasks.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+            for (id, name, what) in &demo.check_tasks {
+                text += &format!("  check task {id}  {name:width$}  {what}\n");
+            }
+            if let Some((id, _, _)) = demo.check_tasks.first() {
+                text +=
+                    &format!("  codearts check run {id} --fail-on critical=0,major=10   # exit 6: the gate fails\n");
+                text += &format!("  codearts check defects {id} --severity critical\n");
+            }
         }
         text
     }

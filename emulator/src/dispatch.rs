@@ -85,7 +85,6 @@ impl Call<'_> {
     }
 
     /// The JSON body as `T`, or 400 in the answering service's codes.
-    #[expect(dead_code, reason = "for the Check and Pipeline handlers, which come next")]
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         crate::reply::json_body_for(self.service, &self.body)
     }

@@ -124,6 +124,13 @@
 //! official templates and image templates are a fixed catalogue; reports, the account's status and
 //! quotas are computed from the jobs and builds.
 //!
+//! **CodeArts Check.** Tasks for a repository branch and languages, with a rule set per language
+//! (system ones, user-defined ones, a project default); a run goes through four phases of one step
+//! duration each and succeeds (or fails, for a branch named `*fail*`, or is stopped); its defects
+//! follow from the rule sets, excluded paths and settings (a Java task: 3 critical, 6 major, 6
+//! minor, 3 suggestion), change status, and feed the statistics and metrics. Running a task that
+//! is checking is 400 `CC.00050015`; other bad input 400 `CC.00050000`. Details: `docs/check.md`.
+//!
 //! **Validation.** A malformed job ID (not 32 hex digits) is 400 `CB.00060201`; a malformed CodeArts
 //! project ID, template UUID (32 hex digits) or record ID (36 characters, UUID-shaped), a missing,
 //! malformed or out-of-range parameter or body field, and a body that is not a JSON object are 400

@@ -122,7 +122,6 @@ impl ApiError {
     }
 
     /// 409 (or the service's conflict code): the resource's state forbids the request.
-    #[expect(dead_code, reason = "for the Check and Pipeline emulators (a task already running, a review not waiting)")]
     pub(crate) fn conflict_for(service: &ServiceMeta, detail: impl AsRef<str>) -> Self {
         Self::of_class(service, ErrorClass::Conflict, None, detail.as_ref(), (StatusCode::CONFLICT, GATEWAY_INVALID))
     }

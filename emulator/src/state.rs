@@ -563,10 +563,8 @@ pub(crate) struct Data {
     /// CodeArts Build beyond jobs, builds and templates (recycle bin, groups, keystores).
     pub(crate) build: crate::build::BuildData,
     /// CodeArts Check.
-    #[expect(dead_code, reason = "the Check handlers come next")]
     pub(crate) check: crate::check::CheckData,
     /// CodeArts Pipeline.
-    #[expect(dead_code, reason = "the Pipeline handlers come next")]
     pub(crate) pipeline: crate::pipeline::PipelineData,
 }
 

@@ -11,6 +11,10 @@ mod support;
 
 #[cfg(feature = "build")]
 mod build;
+#[cfg(feature = "check")]
+mod check;
+#[cfg(feature = "pipeline")]
+mod pipeline;
 
 use std::collections::BTreeSet;
 
