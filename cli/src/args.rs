@@ -162,6 +162,103 @@ pub enum BuildCommand {
     Stop(StopArgs),
     /// A job's recent builds, newest first (ShowListHistory).
     History(HistoryArgs),
+    /// Copy a job under a new name (CopyJob): its steps, parameters, code sources, notifications.
+    Copy(CopyArgs),
+    /// The stages of one build, with their status and times (ShowBuildRecordFullStages).
+    Stages(StagesArgs),
+    /// Deleted jobs: list, restore, purge (ListRecyclingJob, RestoreRecyclingJobs, DeleteRecyclingJobs).
+    #[command(subcommand, name = "recycle-bin")]
+    RecycleBin(RecycleBinCommand),
+    /// Keystore files of the account: list, upload, download.
+    #[command(subcommand)]
+    Keystores(KeystoresCommand),
+    /// The job groups of a CodeArts project (ListGroupTree).
+    #[command(subcommand)]
+    Groups(GroupsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Build job ID of the job to copy (32 characters).
+    pub job: String,
+    /// Name of the copy (default: the name the service proposes, ShowCopyName).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StagesArgs {
+    /// Build job ID (32 characters).
+    pub job: String,
+    /// Build number.
+    pub build_no: i32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecycleBinCommand {
+    /// The deleted jobs of the account, latest deletion first (ListRecyclingJob, all pages).
+    List {
+        /// Only jobs whose name contains this.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// Bring deleted jobs back, with their builds (RestoreRecyclingJobs).
+    Restore {
+        /// Build job IDs.
+        #[arg(required = true, value_name = "JOB")]
+        jobs: Vec<String>,
+    },
+    /// Delete jobs from the recycle bin for good (DeleteRecyclingJobs), or all of them with --all
+    /// (ClearRecyclingJobs).
+    Purge {
+        /// Build job IDs.
+        #[arg(value_name = "JOB", required_unless_present = "all", conflicts_with = "all")]
+        jobs: Vec<String>,
+        /// Empty the whole recycle bin (the jobs the caller created).
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeystoresCommand {
+    /// The account's keystore files (ListKeystoreSearch, all pages).
+    List {
+        /// Only files whose name contains this.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// Upload a keystore file (UploadKeystore): .xml, .key, .keystore, .jks, .crt or .pem, at most
+    /// 100 KB. Prints its ID.
+    Upload {
+        /// The file; its name is the keystore's name.
+        file: PathBuf,
+        /// Description of the file.
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+        /// Consent to the service's privacy statement for the file's sensitive content (the service
+        /// requires it).
+        #[arg(long, required = true)]
+        accept_privacy_statement: bool,
+    },
+    /// Download a keystore file by ID (DownloadKeystoreByName) to a file or stdout.
+    Download {
+        /// Keystore file ID (32 characters, as `keystores list` shows).
+        id: String,
+        /// Write it to FILE instead of stdout.
+        #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// The project's job groups as a tree.
+    List {
+        /// CodeArts project ID (32 hex characters; not the IAM project ID).
+        #[arg(long, value_name = "ID", env = "CODEARTS_PROJECT_ID")]
+        project: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,10 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::io::AsyncWrite;
 
-use crate::args::{BuildCommand, GlobalArgs, HistoryArgs, JobCommand, JobsCommand, LogsArgs, RunArgs, StatusArgs};
+use crate::args::{
+    BuildCommand, CopyArgs, GlobalArgs, GroupsCommand, HistoryArgs, JobCommand, JobsCommand, KeystoresCommand,
+    LogsArgs, RecycleBinCommand, RunArgs, StagesArgs, StatusArgs,
+};
 use crate::config;
 use crate::error::{CliError, FAILED, STOPPED, TIMED_OUT, io};
 use crate::output::{Output, cell, columns};
@@ -40,6 +43,11 @@ pub async fn run(global: &GlobalArgs, out: &Output, command: BuildCommand) -> Re
         BuildCommand::Logs(args) => logs(&client, out, args).await,
         BuildCommand::Stop(args) => stop(&client, out, &args.job, args.build_no).await,
         BuildCommand::History(args) => history(&client, out, args).await,
+        BuildCommand::Copy(args) => copy(&client, out, args).await,
+        BuildCommand::Stages(args) => stages(&client, out, args).await,
+        BuildCommand::RecycleBin(command) => recycle_bin(&client, out, command).await,
+        BuildCommand::Keystores(command) => keystores(&client, out, command).await,
+        BuildCommand::Groups(GroupsCommand::List { project }) => groups(&client, out, &project).await,
     }
 }
 
@@ -495,6 +503,271 @@ async fn latest_build(client: &Client, job: &str) -> Result<i32, CliError> {
             "job {job} has no build in the last {LATEST_BUILD_DAYS} days: give the build number (JOB BUILD_NO)"
         ))),
     }
+}
+
+// --- copies, stages, the recycle bin, keystores, groups ----------------------------------------------
+
+/// `build copy JOB [--name N]`: the source's configuration (ShowJobConfig) sent as a CopyJob body
+/// under the new name.
+async fn copy(client: &Client, out: &Output, args: CopyArgs) -> Result<(), CliError> {
+    let name = match args.name {
+        Some(name) => name,
+        None => client.show_copy_name().job_id(&args.job).call().await?.result.ok_or_else(|| {
+            CliError::Unexpected(format!("ShowCopyName answered without a name for job {}", args.job))
+        })?,
+    };
+    let config = client.show_job_config().job_id(&args.job).call().await?.result.ok_or_else(|| {
+        CliError::Unexpected(format!("ShowJobConfig answered without the configuration of job {}", args.job))
+    })?;
+    // The v1 configuration and the copy body have the same fields (the copy adds the source's ID).
+    let mut body = serde_json::to_value(&config).map_err(|e| CliError::Unexpected(e.to_string()))?;
+    body["job_name"] = serde_json::Value::String(name.clone());
+    body["copy_job_id"] = serde_json::Value::String(args.job.clone());
+    if let Some(fields) = body.as_object_mut() {
+        // Not fields of the copy body: the copy takes the source's group and timeout.
+        fields.remove("group_id");
+        fields.remove("timeout");
+        fields.remove("build_if_code_updated");
+    }
+    let body: types::CopyBuildJobRequestBody = serde_json::from_value(body).map_err(|e| {
+        CliError::Unexpected(format!("the configuration of job {} does not fit a CopyJob body: {e}", args.job))
+    })?;
+    let response = client.copy_job().body(body).call().await?;
+    if out.is_json() {
+        return out.json(&response);
+    }
+    let id = response.result.and_then(|r| r.job_id).unwrap_or_default();
+    out.text(&format!("copied job {} to {id} ({name})", args.job))
+}
+
+/// `build stages JOB BUILD_NO`: the build's record ID (ShowRecordDetail), then its stages.
+async fn stages(client: &Client, out: &Output, args: StagesArgs) -> Result<(), CliError> {
+    let record = client.show_record_detail().job_id(&args.job).build_no(args.build_no).call().await?;
+    let record_id = record.result.and_then(|r| r.build_record_id).ok_or_else(|| {
+        CliError::Unexpected(format!("ShowRecordDetail answered without the record of build #{}", args.build_no))
+    })?;
+    let response = client.show_build_record_full_stages().record_id(&record_id).call().await?;
+    if out.is_json() {
+        return out.json(&response);
+    }
+    let mut stages: Vec<_> = response.result.map(|r| r.build_stages.into_iter().collect()).unwrap_or_default();
+    stages.sort_by_key(|(key, s): &(String, types::BuildStageRecord)| (s.sequence, key.clone()));
+    let rows: Vec<Vec<String>> = stages
+        .iter()
+        .map(|(_, s)| {
+            vec![
+                cell(s.sequence),
+                cell(s.display_name.as_deref()),
+                cell(s.status.as_deref()),
+                cell(s.start_time.as_deref()),
+                s.duration.map_or_else(|| "-".into(), |ms| format!("{:.1}s", f64::from(ms) / 1000.0)),
+            ]
+        })
+        .collect();
+    out.table(&["#", "STAGE", "STATUS", "STARTED", "DURATION"], &rows)
+}
+
+async fn recycle_bin(client: &Client, out: &Output, command: RecycleBinCommand) -> Result<(), CliError> {
+    match command {
+        RecycleBinCommand::List { search } => {
+            let mut jobs = Vec::new();
+            let mut keep_time = None;
+            for page in 1.. {
+                let mut request = client.list_recycling_job().page_no(page).page_size(100);
+                if let Some(search) = &search {
+                    request = request.search(search);
+                }
+                let result = request.call().await?.result.unwrap_or_default();
+                keep_time = keep_time.or(result.keep_time);
+                let total = result.total.unwrap_or(0).max(0) as usize;
+                let got = result.job_list.len();
+                jobs.extend(result.job_list);
+                if got == 0 || jobs.len() >= total {
+                    break;
+                }
+            }
+            if out.is_json() {
+                return out.json(&serde_json::json!({"keep_time": keep_time, "jobs": jobs}));
+            }
+            if jobs.is_empty() {
+                return out.text("the recycle bin is empty");
+            }
+            let rows: Vec<Vec<String>> = jobs
+                .iter()
+                .map(|j| {
+                    vec![
+                        cell(j.job_id.as_deref()),
+                        cell(j.job_name.as_deref()),
+                        cell(j.project_id.as_deref()),
+                        cell(j.delete_time.as_deref()),
+                        cell(j.creator_name.as_deref()),
+                    ]
+                })
+                .collect();
+            out.table(&["ID", "NAME", "PROJECT", "DELETED", "CREATOR"], &rows)?;
+            match keep_time {
+                Some(days) => out.text(&format!("deleted jobs are kept {days} days")),
+                None => Ok(()),
+            }
+        }
+        RecycleBinCommand::Restore { jobs } => {
+            let body = types::JobsRequestBody::builder().job_ids(jobs.clone());
+            let response = client.restore_recycling_jobs().body(body).call().await?;
+            if out.is_json() {
+                return out.json(&response);
+            }
+            out.text(&format!("restored {}", jobs.join(", ")))
+        }
+        RecycleBinCommand::Purge { all: true, .. } => {
+            let response = client.clear_recycling_jobs().call().await?;
+            if out.is_json() {
+                return out.json(&response);
+            }
+            out.text("emptied the recycle bin")
+        }
+        RecycleBinCommand::Purge { jobs, .. } => {
+            let body = types::JobsRequestBody::builder().job_ids(jobs.clone());
+            let response = client.delete_recycling_jobs().body(body).call().await?;
+            if out.is_json() {
+                return out.json(&response);
+            }
+            out.text(&format!("purged {}", jobs.join(", ")))
+        }
+    }
+}
+
+/// Every keystore file of the account (ListKeystoreSearch, all pages), as JSON objects.
+async fn keystore_list(client: &Client, search: Option<&str>) -> Result<Vec<serde_json::Value>, CliError> {
+    let mut files = Vec::new();
+    for page in 1.. {
+        let mut request = client.list_keystore_search().page(page).page_size(100);
+        if let Some(search) = search {
+            request = request.search(search);
+        }
+        let result = request.call().await?.result.unwrap_or_default();
+        let total = result.total.unwrap_or(0.0).max(0.0) as usize;
+        let got = result.keystore_list.len();
+        files.extend(result.keystore_list.iter().filter_map(|m| serde_json::to_value(m).ok()));
+        if got == 0 || files.len() >= total {
+            break;
+        }
+    }
+    Ok(files)
+}
+
+async fn keystores(client: &Client, out: &Output, command: KeystoresCommand) -> Result<(), CliError> {
+    match command {
+        KeystoresCommand::List { search } => {
+            let files = keystore_list(client, search.as_deref()).await?;
+            if out.is_json() {
+                return out.json(&files);
+            }
+            if files.is_empty() {
+                return out.text("no keystore files");
+            }
+            let text = |v: &serde_json::Value, k: &str| match &v[k] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "-".into(),
+                other => other.to_string(),
+            };
+            let rows: Vec<Vec<String>> = files
+                .iter()
+                .map(|f| {
+                    vec![
+                        text(f, "id"),
+                        text(f, "keystore_name"),
+                        text(f, "create_user_name"),
+                        text(f, "update_time"),
+                        text(f, "description"),
+                    ]
+                })
+                .collect();
+            out.table(&["ID", "NAME", "CREATOR", "UPDATED", "DESCRIPTION"], &rows)
+        }
+        KeystoresCommand::Upload { file, description, accept_privacy_statement } => {
+            let bytes = tokio::fs::read(&file).await.map_err(io(format!("reading {}", file.display())))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| CliError::Usage(format!("{} is not a file name", file.display())))?;
+            let mut form = codearts::multipart::Form::new()
+                .file("file", name.clone(), bytes)
+                .text("privacy", accept_privacy_statement.to_string());
+            if let Some(description) = description {
+                form = form.text("description", description);
+            }
+            let response = client.upload_keystore().form(form).call().await?;
+            if out.is_json() {
+                return out.json(&response);
+            }
+            let id = response.result.and_then(|r| r.keystore_id).unwrap_or_default();
+            out.text(&format!("uploaded {name} as keystore file {id}"))
+        }
+        KeystoresCommand::Download { id, file } => {
+            // DownloadKeystoreByName takes the file's name and account too: the listing has them.
+            let files = keystore_list(client, None).await?;
+            let entry = files.iter().find(|f| f["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&id)));
+            let Some(entry) = entry else {
+                return Err(CliError::Config(format!(
+                    "the account has no keystore file {id} (see `codearts build keystores list`)"
+                )));
+            };
+            let name = entry["keystore_name"].as_str().unwrap_or_default().to_string();
+            let domain = entry["domain_id"].as_str().unwrap_or_default().to_string();
+            let stream = client.download_keystore_by_name().name(&name).domain_id(&domain).id(&id).call().await?;
+            let written = match &file {
+                Some(path) => {
+                    let f = tokio::fs::File::create(path).await.map_err(io(format!("creating {}", path.display())))?;
+                    write_stream(stream, f).await?
+                }
+                None => write_stream(stream, tokio::io::stdout()).await?,
+            };
+            if let Some(path) = file {
+                eprintln!("wrote {name} ({written} bytes) to {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes a download to `writer` chunk by chunk; returns the bytes written.
+async fn write_stream(
+    stream: codearts::build::ByteStream,
+    mut writer: impl AsyncWrite + Unpin,
+) -> Result<u64, CliError> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = stream.into_inner();
+    let mut written = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| CliError::Unexpected(format!("the download broke off: {e}")))?;
+        writer.write_all(&chunk).await.map_err(io("writing the download"))?;
+        written += chunk.len() as u64;
+    }
+    writer.flush().await.map_err(io("writing the download"))?;
+    Ok(written)
+}
+
+async fn groups(client: &Client, out: &Output, project: &str) -> Result<(), CliError> {
+    let response = client.list_group_tree().project_id(project).call().await?;
+    if out.is_json() {
+        return out.json(&response);
+    }
+    fn walk(groups: &[types::JobGroupTreeResponseBody], depth: usize, rows: &mut Vec<Vec<String>>) {
+        for g in groups {
+            rows.push(vec![
+                cell(g.id.as_deref()),
+                format!("{}{}", "  ".repeat(depth), cell(g.name.as_deref())),
+                cell(g.path_id.as_deref()),
+            ]);
+            walk(g.children.as_deref().unwrap_or_default(), depth + 1, rows);
+        }
+    }
+    let mut rows = Vec::new();
+    walk(&response.result, 0, &mut rows);
+    if rows.is_empty() {
+        return out.text(&format!("no job groups in project {project}"));
+    }
+    out.table(&["ID", "NAME", "PATH"], &rows)
 }
 
 #[cfg(test)]

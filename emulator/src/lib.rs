@@ -61,7 +61,7 @@
 //! notifications stay), ListJobConfig (`get_all_parameters=true` adds the system parameter
 //! `codeBranch`), ShowJobListByProjectId (the CodeArts project's jobs in creation order),
 //! DisableBuildJob (the job cannot run until EnableBuildJob), DeleteBuildJob (the job and its builds
-//! go; later calls about them are 404). Job names are unique within a CodeArts project. Every user
+//! go to the recycle bin; later calls about them are 404 until it is restored). Job names are unique within a CodeArts project. Every user
 //! sees every job and may run it; only the job's creator may update, disable, restore or delete it
 //! or change its notifications (403 otherwise) — which the list's permission flags report
 //! (`is_modify`, `is_delete`, `is_forbidden`; `is_view`, `is_execute`, `is_copy` are always true).
@@ -103,6 +103,26 @@
 //! (mail on failure). UpdateNotice sets a channel's events to exactly those named; DisableNotice
 //! turns a channel off. DownloadKeystore serves the configured keystore files to the caller's own
 //! account (`domain_id`).
+//!
+//! **The v1/v2 API** (the console's) is a view of the same state: CreateNewJob, UpdateNewJob and
+//! ShowJobConfig are the job ListJobConfig shows (with `timeout`, `triggers`, `group_id`,
+//! `build_if_code_updated`), ExecuteJob is RunJob, the v1 records and stages (ListRecords,
+//! ShowBuildRecord, ShowBuildRecordFullStages, ListBuildInfoRecord, …) are the builds above, each
+//! step a stage. CopyJob makes a new job from its body, taking what the body leaves out (parameters,
+//! code sources, triggers, group, timeout) and the notifications from the source. DeleteTheJob,
+//! BatchDeleteBuildJobs and DeleteBuildJob move jobs to the recycle bin (ListRecyclingJob), from
+//! which RestoreRecyclingJobs brings them back with their builds, DeleteRecyclingJobs and
+//! ClearRecyclingJobs purge them, and the keep time (SetKeepTime, 30 days unless set) expires them.
+//! Job groups form a tree per project (`path_id` is the dotted IDs from the root); MoveGroup puts
+//! jobs in one. Favourites are per user. Keystore files (UploadKeystore, a multipart form: a
+//! non-empty `.xml`, `.key`, `.keystore`, `.jks`, `.crt` or `.pem` of at most 100 KB, or
+//! `CB.00060212`/`CB.00060203`) come back byte for byte from DownloadKeystoreByName and the v3
+//! DownloadKeystore; the creator may do everything, other users what their permissions allow. The
+//! real-time logs (DownloadRealTimeLog, DownloadBuildRealTimeLog, ShowActionIInfo) serve byte
+//! ranges of the log as it stands, so reading on from the offset returned gives every byte once.
+//! A test step (its name mentions `test`) has a JUnit report of 10 tests and a coverage zip. The
+//! official templates and image templates are a fixed catalogue; reports, the account's status and
+//! quotas are computed from the jobs and builds.
 //!
 //! **CodeArts Check.** Tasks for a repository branch and languages, with a rule set per language
 //! (system ones, user-defined ones, a project default); a run goes through four phases of one step

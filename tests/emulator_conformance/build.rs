@@ -253,8 +253,10 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     copy["copy_job_id"] = json!(v1);
     let copied = c.ok(call("CopyJob", "/v1/job/copy").body(copy)).await;
     let copy_id = copied["result"]["job_id"].as_str().unwrap().to_string();
-    c.ok(call("DisableTheJob", format!("/v1/job/{copy_id}/disable")).body(json!({"disabled": true, "reason": "frozen"})))
-        .await;
+    c.ok(
+        call("DisableTheJob", format!("/v1/job/{copy_id}/disable")).body(json!({"disabled": true, "reason": "frozen"}))
+    )
+    .await;
     c.ok(call("ShowDisable", format!("/v1/job/{copy_id}/check/disable"))).await;
     c.ok(call("DisableTheJob", format!("/v1/job/{copy_id}/disable")).body(json!({"disabled": false}))).await;
     c.ok(call("ShowDisable", format!("/v1/job/{copy_id}/check/disable"))).await;
@@ -292,7 +294,7 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("start_offset", 0)
         .q("end_offset", 0)
         .q("size", "1000"))
-    .await;
+        .await;
     clock.advance(STEP * 10);
     c.ok(call("ShowActionIInfo", "/v1/log/stage/page")
         .q("job_id", &v1)
@@ -300,13 +302,14 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("start_offset", 0)
         .q("end_offset", 500)
         .q("sort", "DESC"))
-    .await;
+        .await;
     let stopped = c.ok(call("ExecuteJob", "/v1/job/execute").body(json!({"job_id": v1}))).await;
     let stop_no = stopped["actual_build_number"].as_str().unwrap().to_string();
     c.ok(call("StopTheJob", format!("/v1/job/{v1}/stop")).q("build_no", &stop_no)).await;
 
     // Records and stages.
-    let range = |c: Call<'static>| c.q("start_time", format!("{today} 00:00:00")).q("end_time", format!("{today} 23:59:59"));
+    let range =
+        |c: Call<'static>| c.q("start_time", format!("{today} 00:00:00")).q("end_time", format!("{today} 23:59:59"));
     c.ok(range(call("ListBuildInfoRecord", format!("/v3/jobs/{job}/build-info-records"))).q("page_index", 0)).await;
     c.ok(range(call("ListBuildInfoRecordByJobId", format!("/v1/record/{job}/list"))).q("page_size", 5)).await;
     c.ok(call("ShowBuildInfoRecord", format!("/v1/record/{job}/{no}/build-info-record"))).await;
@@ -320,7 +323,7 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("branches", "master")
         .q("from_date", today)
         .q("to_date", today))
-    .await;
+        .await;
     c.ok(call("ShowJobTotal", format!("/v1/record/{build_project}/statistics"))).await;
     c.ok(call("ShowBuildRecord", format!("/v1/record/{record}/info"))).await;
     c.ok(call("ShowBuildRecordBuildScript", format!("/v1/record/{record}/build-script"))).await;
@@ -341,7 +344,7 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("job_id", &v1)
         .q("build_no", &v1_no)
         .q("root_id", &root))
-    .await;
+        .await;
     c.ok(call("ListRepository", format!("/v1/report/{job}/repositories"))).await;
     c.ok(call("ListRepoBranch", "/v1/report/branches").q("job_id", job).q("repository_name", "maven-demo")).await;
     for (op, path) in [("ShowJobBuildSuccessRatio", "/v1/report/ratio"), ("ShowJobBuildTime", "/v1/report/time")] {
@@ -361,13 +364,15 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     // Permissions.
     c.ok(call("ApplyProjectPermission", "/v1/job/project/permission")
         .body(json!({"job_id": job, "project_id": PROJECT, "project_switch": true})))
-    .await;
+        .await;
     let roles = json!({"job_ids": [job], "project_id": PROJECT, "project_switch": true, "permissions": [
         {"role_id": 3, "role_name": "developer", "is_view": true, "is_execute": true, "is_copy": true, "is_modify": true,
          "is_delete": false, "is_forbidden": false, "is_manager": false, "count": 0, "id": 0}]});
     c.ok(call("BatchUpdateJobRolePermission", "/v1/job/permissions/batch").body(roles)).await;
     c.ok(call("CheckJobInternal", "/v1/job/permission/internal")).await;
-    c.ok(call("ShowDefaultProjectPermission", "/v1/job/project/default-permission").q("project_id", PROJECT).q("job_id", job))
+    c.ok(call("ShowDefaultProjectPermission", "/v1/job/project/default-permission")
+        .q("project_id", PROJECT)
+        .q("job_id", job))
         .await;
     c.ok(call("ShowJobRolePermission", "/v1/job/permission/role").q("job_id", job)).await;
     c.ok(call("ShowProjectJobPermission", "/v1/job/permission").q("project_id", PROJECT).q("job_id", job)).await;
@@ -375,7 +380,8 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
 
     // Groups.
     let group = |name: &str, parent: &str| json!({"project_id": PROJECT, "name": name, "parent_id": parent});
-    let root_group = c.ok(call("CreateJobGroup", format!("/v1/job/{PROJECT}/group/create")).body(group("services", ""))).await;
+    let root_group =
+        c.ok(call("CreateJobGroup", format!("/v1/job/{PROJECT}/group/create")).body(group("services", ""))).await;
     let root_id = root_group["result"][0]["id"].as_str().unwrap().to_string();
     let a = c.ok(call("CreateJobGroup", format!("/v1/job/{PROJECT}/group/create")).body(group("a", &root_id))).await;
     let a = a["result"][0]["id"].as_str().unwrap().to_string();
@@ -383,8 +389,10 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     let b = b["result"][0]["id"].as_str().unwrap().to_string();
     c.ok(call("UpdateJobGroup", format!("/v1/job/{PROJECT}/group/update"))
         .body(json!({"id": a, "name": "a-renamed", "project_id": PROJECT})))
-    .await;
-    c.ok(call("SwitchedPacket", format!("/v1/job/{PROJECT}/group/swap")).q("source_group_id", &a).q("target_group_id", &b))
+        .await;
+    c.ok(call("SwitchedPacket", format!("/v1/job/{PROJECT}/group/swap"))
+        .q("source_group_id", &a)
+        .q("target_group_id", &b))
         .await;
     let moved = c
         .ok(call("MoveGroup", format!("/v1/job/{PROJECT}/group/move"))
@@ -398,7 +406,7 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("page_size", 10)
         .q("by_group", "true")
         .q("group_path_id", format!("{root_id}.{a}")))
-    .await;
+        .await;
     c.ok(call("DeleteGroup", format!("/v1/job/{PROJECT}/group/delete")).q("id", &b)).await;
 
     // Keystores: upload, list, download, permissions, update, delete.
@@ -410,7 +418,7 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
         .q("name", "release.jks")
         .q("domain_id", domain)
         .q("id", &keystore))
-    .await;
+        .await;
     let listed = c.ok(call("ListKeystoreSearch", "/v2/keystore/list")).await;
     let me = listed["result"]["keystore_list"][0]["create_user_id"].as_str().unwrap().to_string();
     let grant = json!({"keystore_id": keystore, "user_id": me, "user_name": "demo", "setting": true, "delete": false,
@@ -419,12 +427,14 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     let permission = granted["result"].as_str().unwrap().to_string();
     c.ok(call("UpdateKeystorePermission", "/v2/keystore/permission/edit").body(json!({"id": permission,
         "keystore_id": keystore, "user_name": "demo", "delete": true, "modify": true, "usage": true})))
-    .await;
-    c.ok(call("ShowKeystorePermission", format!("/v2/keystore/permission/{keystore}/query")).q("page", 1).q("page_size", 10))
+        .await;
+    c.ok(call("ShowKeystorePermission", format!("/v2/keystore/permission/{keystore}/query"))
+        .q("page", 1)
+        .q("page_size", 10))
         .await;
     c.ok(call("UpdateKeystore", format!("/v2/keystore/update/{keystore}"))
         .body(json!({"id": keystore, "keystore_name": "release-2.jks", "description": "renamed", "share": 1})))
-    .await;
+        .await;
     c.ok(call("DeleteKeystorePermission", format!("/v2/keystore/permission/{permission}/delete"))).await;
     c.ok(call("DeleteKeystore", format!("/v2/keystore/{keystore}/delete"))).await;
 
@@ -433,7 +443,8 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     let created = c.ok(call("CreateTemplate", "/v1/template/create").body(template)).await;
     let uuid = created["result"]["uuid"].as_str().unwrap().to_string();
     c.ok(call("AddFavouriteCustomTemplate", format!("/v1/template/custom/{uuid}/follow"))).await;
-    c.ok(call("ListCustomTemplate", "/v1/template/custom").q("filter", "favourite").q("page", 1).q("page_size", 10)).await;
+    c.ok(call("ListCustomTemplate", "/v1/template/custom").q("filter", "favourite").q("page", 1).q("page_size", 10))
+        .await;
     c.ok(call("RemoverFavouriteCustomTemplate", format!("/v1/template/custom/{uuid}/unfollow"))).await;
     c.ok(call("ShowTemplate", format!("/v1/template/{uuid}/custom"))).await;
     let official = c.ok(call("ListOfficialTemplate", "/v1/template/officialtemplates").q("name", "maven")).await;
@@ -442,8 +453,9 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     c.ok(call("RemoverFavouriteOfficialTemplate", format!("/v1/template/official/{official}/unfollow"))).await;
     c.ok(call("ListRecommendOfficialTemplate", "/v1/template/recommend")
         .body(json!({"git_url": "git@example.com:demo/maven-demo.git", "branch": "master", "tags": "maven"})))
-    .await;
-    c.ok(call("SaveTemplateUsedInfo", "/v1/template/used-info").body(json!({"job_id": v1, "template_id": official}))).await;
+        .await;
+    c.ok(call("SaveTemplateUsedInfo", "/v1/template/used-info").body(json!({"job_id": v1, "template_id": official})))
+        .await;
     c.ok(call("ShowYamlTemplate", format!("/v1/template/{job}/default-template")).q("default_host", "x86-64")).await;
     let images = c.ok(call("ShowImageTemplateList", "/v1/image/templates")).await;
     let image = images["result"]["image_templates"][0]["image_id"].as_str().unwrap().to_string();
@@ -460,13 +472,13 @@ async fn v1_surface(c: &mut Checker, clock: &ManualClock, job: &str, no: u32, re
     c.ok(call("ShowDomainStatus", "/v1/domain/status")).await;
     c.ok(call("ShowPackageSpecCountDown", "/v2/resource/countdown")
         .body(json!({"service_type": "x86-64", "resource_id": PROJECT, "reminder_day": "7"})))
-    .await;
+        .await;
     c.ok(call("ShowAvailableInnerSpec", "/v2/resource/spec").q("project_id", PROJECT).q("arch", "x86-64")).await;
     let configured = first_keystore(c).await;
     c.ok(call("ShowKeystorePermission", format!("/v2/keystore/permission/{configured}/query"))
         .q("page", 1)
         .q("page_size", 10))
-    .await;
+        .await;
 
     // The recycle bin: delete, batch delete, list, restore, purge, clear, keep time.
     c.ok(call("SetKeepTime", "/v1/job/keep-time").body(json!({"keep_time": 29}))).await;
@@ -584,4 +596,47 @@ fn the_check_is_strict() {
     let record = json!({"$ref": "#/components/schemas/ShowRecordDetailResponse"});
     let check = validator(&spec.doc, &record);
     assert!(!errors(&check, &json!({"result": {"build_no": 3_000_000_000u64}})).is_empty(), "int32 range");
+}
+
+/// Bad input to every operation (malformed path IDs, no query, bodies that are not JSON, of the
+/// wrong shape, empty): never a 500, and every error in Build's own codes and the spec's
+/// `ErrorResponse`.
+#[tokio::test]
+async fn bad_input_to_every_operation_is_a_build_error_never_a_500() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let c = Checker::new(&emulator, "codearts-build.yaml").await;
+    let fills = ["x", "ffffffffffffffffffffffffffffffff", "00000000-0000-0000-0000-000000000000", "0"];
+    let bodies: [Option<&[u8]>; 5] = [None, Some(b"{"), Some(b"[]"), Some(b"{}"), Some(b"\"text\"")];
+    let mut answered = 0;
+    let error_body = validator(&c.spec.doc, &json!({"$ref": "#/components/schemas/ErrorResponse"}));
+    for op in c.operations() {
+        let (method, template, _) = c.operation(&op);
+        for fill in fills {
+            let path: String = template
+                .split('/')
+                .map(|s| if s.starts_with('{') { fill.to_string() } else { s.to_string() })
+                .collect::<Vec<_>>()
+                .join("/");
+            for body in bodies {
+                let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                let mut request = c.http.request(method, format!("{}{path}", c.base)).header("x-auth-token", &c.token);
+                if let Some(body) = body {
+                    request = request.header("content-type", "application/json").body(body.to_vec());
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap();
+                assert!(status < 500, "{op} {path} {body:?}: {status} {text}");
+                answered += 1;
+                if status >= 400 {
+                    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{op}: {e}: {text}"));
+                    let code = doc["error_code"].as_str().unwrap_or_default();
+                    assert!(code.starts_with("CB.") || code.starts_with("APIGW."), "{op} {path}: {doc}");
+                    let wrong = errors(&error_body, &doc);
+                    assert!(wrong.is_empty(), "{op} {path}: {wrong:?}");
+                }
+            }
+        }
+    }
+    assert!(answered >= 135 * 20, "{answered}");
 }

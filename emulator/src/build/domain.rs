@@ -65,7 +65,7 @@ pub(crate) fn show_summary_build_job_info(state: &EmulatorState, call: &Call<'_>
     let good = phases.iter().filter(|p| **p == Phase::Finished(Outcome::Success)).count();
     success::<types::JobSummaryBody>(json!({"summary": {
         "job_total": jobs.len(), "build_no": phases.len(),
-        "avg_success_ratio": if finished == 0 { 0 } else { good * 100 / finished },
+        "avg_success_ratio": (good * 100).checked_div(finished).unwrap_or(0),
         "version_total": good.to_string(),
     }}))
 }

@@ -328,7 +328,7 @@ pub(crate) fn list_item(job: &Job, caller: Caller, settings: &Settings, now: Sys
     let owner = job.owned_by(caller.user);
     let creator = settings.users.get(job.creator);
     let latest = job.builds.last();
-    make!(types::BuildJobListItem {
+    let mut item = make!(types::BuildJobListItem {
         id: Some(job.id.clone()),
         job_name: Some(job.name.clone()),
         job_creator: creator.map(|u| u.id.clone()),
@@ -346,7 +346,23 @@ pub(crate) fn list_item(job: &Job, caller: Caller, settings: &Settings, now: Sys
         is_copy: Some(true),
         is_forbidden: Some(owner),
         is_view: Some(true)
-    })
+    });
+    // The fields the newer list adds.
+    item.build_project_id = Some(job.build_project_id.clone());
+    item.last_job_running_status = Some(super::v1jobs::running_status(job, now).into());
+    if let Some(b) = latest {
+        let last_user = settings.users.get(b.user);
+        item.last_build_user = last_user.map(|u| u.name.clone());
+        item.last_build_user_id = last_user.map(|u| u.id.clone());
+        item.build_time = Some(i64::from(b.view(now).duration_ms()));
+        item.trigger_type = Some("MANUAL".into());
+    }
+    if let Some(scm) = job.scms.first() {
+        item.scm_type = Some(scm.scm_type.clone());
+        item.repo_id = scm.repo_id.clone();
+        item.scm_web_url = scm.web_url.clone();
+    }
+    item
 }
 
 /// `GET /v3/{project_id}/jobs` (ShowJobListByProjectId): the project's jobs in creation order.

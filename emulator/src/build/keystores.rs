@@ -164,6 +164,11 @@ fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 /// The parts of a `multipart/form-data` body (RFC 7578), or 400 naming what is wrong.
 fn multipart<'a>(call: &'a Call<'_>) -> Result<Vec<Part<'a>>, ApiError> {
     let content_type = call.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    parse_multipart(content_type, &call.body[..])
+}
+
+/// The parts of `body` sent with `content_type`.
+fn parse_multipart<'a>(content_type: &str, body: &'a [u8]) -> Result<Vec<Part<'a>>, ApiError> {
     if !content_type.trim().to_ascii_lowercase().starts_with("multipart/form-data") {
         return Err(ApiError::invalid("UploadKeystore takes a multipart/form-data body."));
     }
@@ -171,7 +176,6 @@ fn multipart<'a>(call: &'a Call<'_>) -> Result<Vec<Part<'a>>, ApiError> {
         .filter(|b| !b.is_empty())
         .ok_or_else(|| ApiError::invalid("The multipart/form-data content type has no boundary."))?;
     let delimiter = format!("--{boundary}");
-    let body = &call.body[..];
     let mut parts = Vec::new();
     let mut at = find_bytes(body, delimiter.as_bytes(), 0)
         .ok_or_else(|| ApiError::invalid("The multipart body does not start with its boundary."))?;
@@ -501,4 +505,40 @@ pub(crate) fn delete_keystore_permission(state: &EmulatorState, call: &Call<'_>)
     }
     k.permissions.retain(|p| !p.id.eq_ignore_ascii_case(&id));
     success::<types::ResponseString>(json!(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_multipart;
+
+    const TYPE: &str = "multipart/form-data; boundary=XyZ";
+
+    #[test]
+    fn parts_with_binary_contents() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"privacy\"\r\n\r\ntrue\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jks\"\r\nContent-Type: application/octet-stream\r\n\r\n\
+\x00\r\n--X\xff\r\n--XyZ--\r\n";
+        let parts = parse_multipart(TYPE, body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].name.as_str(), parts[0].body), ("privacy", &b"true"[..]));
+        assert_eq!(parts[1].file_name.as_deref(), Some("a.jks"));
+        assert_eq!(parts[1].body, b"\x00\r\n--X\xff", "a near-boundary inside the file is content");
+    }
+
+    #[test]
+    fn malformed_forms_are_400s() {
+        let cases: [(&str, &[u8]); 5] = [
+            ("application/json", b"{}"),
+            ("multipart/form-data", b"--XyZ--\r\n"),
+            (TYPE, b"no boundary here"),
+            (TYPE, b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated"),
+            (TYPE, b"--XyZ\r\nX-Other: 1\r\n\r\nv\r\n--XyZ--"),
+        ];
+        for (content_type, body) in cases {
+            let e = parse_multipart(content_type, body).err().unwrap_or_else(|| panic!("{content_type} {body:?}"));
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(e.code, "CB.00060200");
+        }
+        assert!(parse_multipart(TYPE, b"--XyZ--").unwrap().is_empty());
+    }
 }

@@ -172,12 +172,11 @@ pub(crate) fn list_repo_branch(state: &EmulatorState, call: &Call<'_>) -> Reply 
     typed::<types::BranchesBody>(json!({"status": "success", "result": branches}))
 }
 
+/// A finished build, how it ended, and its duration (ms).
+type Finished<'a> = (&'a Build, Phase, i32);
+
 /// The finished builds of the report's repository and branch within the last `interval` days.
-fn window<'a>(
-    state: &EmulatorState,
-    call: &Call<'_>,
-    job: &'a Job,
-) -> Result<(String, Vec<(&'a Build, Phase, i32)>), ApiError> {
+fn window<'a>(state: &EmulatorState, call: &Call<'_>, job: &'a Job) -> Result<(String, Vec<Finished<'a>>), ApiError> {
     let repository = call.query.required("repository_name")?;
     let branch = call.query.optional("branch").filter(|b| !b.trim().is_empty()).unwrap_or("all").to_string();
     let interval = call.query.required_int("interval", 0..=30)?;

@@ -85,7 +85,7 @@ pub(crate) fn show_job_config(state: &EmulatorState, call: &Call<'_>) -> Reply {
 }
 
 /// The running status of a job's latest build, as v1 spells it.
-fn running_status(job: &Job, now: SystemTime) -> &'static str {
+pub(crate) fn running_status(job: &Job, now: SystemTime) -> &'static str {
     match job.builds.last().map(|b| b.view(now).phase) {
         None => "NotBuilt",
         Some(Phase::Queued) => "Queued",
@@ -196,24 +196,9 @@ pub(crate) fn show_disable(state: &EmulatorState, call: &Call<'_>) -> Reply {
     success::<types::IsDisable>(result)
 }
 
-/// A job as the v1 lists show it (the v3 list item and the v1 additions).
+/// A job as the v1 lists show it (the v3 list item, which has the v1 fields).
 fn list_entry(job: &Job, caller: crate::auth::Caller, settings: &Settings, now: SystemTime) -> Value {
-    let mut item = json!(super::jobs::list_item(job, caller, settings, now));
-    item["build_project_id"] = json!(job.build_project_id);
-    item["last_job_running_status"] = json!(running_status(job, now));
-    if let Some(b) = job.builds.last() {
-        let (id, name) = user(settings, b.user);
-        item["last_build_user"] = json!(name);
-        item["last_build_user_id"] = json!(id);
-        item["build_time"] = json!(b.view(now).duration_ms());
-        item["trigger_type"] = json!("MANUAL");
-    }
-    if let Some(scm) = job.scms.first() {
-        item["scm_type"] = json!(scm.scm_type);
-        item["repo_id"] = json!(scm.repo_id.clone().unwrap_or_default());
-        item["scm_web_url"] = json!(scm.web_url.clone().unwrap_or_default());
-    }
-    item
+    json!(super::jobs::list_item(job, caller, settings, now))
 }
 
 /// The latest build's result for the `build_status` filter: `success`, `fail`, `aborted`,
