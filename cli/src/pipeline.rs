@@ -171,7 +171,8 @@ async fn detail(
     Ok(request.call().await?)
 }
 
-/// The run as a tree of stages → jobs → steps with each one's status and duration.
+/// The run as a tree of stages → jobs → steps with each one's status and duration (what `status`
+/// prints, and what `run --wait` draws live on a terminal).
 pub fn tree(run: &types::PipelineRun) -> String {
     let now = run.current_system_time;
     let mut text = format!(
@@ -347,11 +348,28 @@ async fn run_pipeline(client: &Client, out: &Output, args: PipelineRunArgs) -> R
         })
     });
     let outcome = {
-        let _spinner = if args.follow { None } else { out.spinner(format!("waiting for {label}")) };
-        started
-            .wait_or_review(client, options)
-            .await
-            .map_err(|e| CliError::from(e).context(format!("waiting for {label}")))?
+        let spinner = if args.follow { None } else { out.spinner(format!("waiting for {label}")) };
+        // On a terminal, the spinner carries the run's live tree (redrawn every poll interval).
+        let live = spinner.clone().map(|bar| {
+            let (client, started, label, interval) =
+                (client.clone(), started.clone(), label.clone(), args.poll_interval);
+            tokio::spawn(async move {
+                loop {
+                    if let Ok(run) =
+                        detail(&client, &started.project_id, &started.pipeline_id, Some(&started.run_id)).await
+                    {
+                        bar.set_message(format!("waiting for {label}\n{}", tree(&run)));
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+            })
+        });
+        let outcome = started.wait_or_review(client, options).await;
+        if let Some(task) = live {
+            task.abort();
+        }
+        drop(spinner);
+        outcome.map_err(|e| CliError::from(e).context(format!("waiting for {label}")))?
     };
     if let Some(task) = follower {
         let finished = !matches!(outcome, PipelineOutcome::WaitingForReview { .. } | PipelineOutcome::TimedOut { .. });
