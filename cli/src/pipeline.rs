@@ -183,6 +183,8 @@ pub fn tree(run: &types::PipelineRun) -> String {
         took(run.start_time, run.end_time, now)
     );
     let line = |text: &mut String, prefix: &str, last: bool, name: &str, status: String, time: String| {
+        // A unit without a status has not started.
+        let status = if status == "-" { "not started".to_string() } else { status };
         let branch = if last { "└─ " } else { "├─ " };
         *text += &format!(
             "{prefix}{branch}{name}  {status}{}\n",

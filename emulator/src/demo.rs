@@ -129,9 +129,9 @@ impl RunningEmulator {
              \x20 AK/SK: {DEFAULT_AK} / {DEFAULT_SK}; password login: domain demo, user demo, password demo-password\n",
             self.iam_project_id()
         );
-        if !demo.jobs.is_empty() {
+        if !demo.jobs.is_empty() || !demo.pipelines.is_empty() {
             text += &format!("\nDemo CodeArts project {}:\n", demo.project_id);
-            let width = demo.jobs.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+            let width = demo.jobs.iter().chain(&demo.pipelines).map(|(_, name, _)| name.len()).max().unwrap_or(0);
             for (id, name, what) in &demo.jobs {
                 text += &format!("  build job {id}  {name:width$}  {what}\n");
             }
