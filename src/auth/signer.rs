@@ -208,8 +208,9 @@ pub struct Signer {
     /// signature: two of the ten or so SHA-256 blocks a signature costs. Zeroed on drop, like the SK
     /// (the `zeroize` features of `hmac` and `sha2`).
     keyed: Hmac<Sha256>,
-    /// The security token as a (sensitive) header value, made once: `Err` when it cannot be one.
-    token_value: Option<Result<HeaderValue, ()>>,
+    /// The security token as a (sensitive) header value, made once (`None` when it cannot be one);
+    /// boxed to keep `Signer` small where it sits in an enum next to smaller variants.
+    token_value: Option<Box<HeaderValue>>,
 }
 
 impl fmt::Debug for Signer {
@@ -223,10 +224,10 @@ impl Signer {
     pub fn new(credentials: AkSk) -> Self {
         let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(credentials.sk.expose_secret().as_bytes())
             .expect("HMAC takes a key of any length");
-        let token_value = credentials.security_token.as_ref().map(|token| {
-            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| ())?;
+        let token_value = credentials.security_token.as_ref().and_then(|token| {
+            let mut value = HeaderValue::from_str(token.expose_secret()).ok()?;
             value.set_sensitive(true);
-            Ok(value)
+            Some(Box::new(value))
         });
         Signer { credentials, sign_host: true, keyed, token_value }
     }
@@ -288,12 +289,12 @@ impl Signer {
         // unchanged on error; the headers are read in place rather than copied.
         let date_bytes = format_date(now)?;
         let date = std::str::from_utf8(&date_bytes).expect("the date is ASCII digits");
-        let token = match (&self.credentials.security_token, &self.token_value) {
-            (Some(token), Some(value)) => {
-                let value = value.clone().map_err(|_| SignError::InvalidSecurityToken)?;
+        let token = match &self.credentials.security_token {
+            Some(token) => {
+                let value = self.token_value.as_deref().cloned().ok_or(SignError::InvalidSecurityToken)?;
                 Some((token.expose_secret().trim(), value))
             }
-            _ => None,
+            None => None,
         };
         // `Host` written on the stack, copied once into its header value.
         let mut host_buf = [0u8; 300];
