@@ -208,8 +208,9 @@ pub struct Signer {
     /// signature: two of the ten or so SHA-256 blocks a signature costs. Zeroed on drop, like the SK
     /// (the `zeroize` features of `hmac` and `sha2`).
     keyed: Hmac<Sha256>,
-    /// The security token as a (sensitive) header value, made once: `Err` when it cannot be one.
-    token_value: Option<Result<HeaderValue, ()>>,
+    /// The security token as a (sensitive) header value, made once (`None` when it cannot be one);
+    /// boxed to keep `Signer` small where it sits in an enum next to smaller variants.
+    token_value: Option<Box<HeaderValue>>,
 }
 
 impl fmt::Debug for Signer {
@@ -223,10 +224,10 @@ impl Signer {
     pub fn new(credentials: AkSk) -> Self {
         let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(credentials.sk.expose_secret().as_bytes())
             .expect("HMAC takes a key of any length");
-        let token_value = credentials.security_token.as_ref().map(|token| {
-            let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| ())?;
+        let token_value = credentials.security_token.as_ref().and_then(|token| {
+            let mut value = HeaderValue::from_str(token.expose_secret()).ok()?;
             value.set_sensitive(true);
-            Ok(value)
+            Some(Box::new(value))
         });
         Signer { credentials, sign_host: true, keyed, token_value }
     }
@@ -288,12 +289,12 @@ impl Signer {
         // unchanged on error; the headers are read in place rather than copied.
         let date_bytes = format_date(now)?;
         let date = std::str::from_utf8(&date_bytes).expect("the date is ASCII digits");
-        let token = match (&self.credentials.security_token, &self.token_value) {
-            (Some(token), Some(value)) => {
-                let value = value.clone().map_err(|_| SignError::InvalidSecurityToken)?;
+        let token = match &self.credentials.security_token {
+            Some(token) => {
+                let value = self.token_value.as_deref().cloned().ok_or(SignError::InvalidSecurityToken)?;
                 Some((token.expose_secret().trim(), value))
             }
-            _ => None,
+            None => None,
         };
         // `Host` written on the stack, copied once into its header value.
         let mut host_buf = [0u8; 300];
@@ -330,7 +331,7 @@ impl Signer {
         if let Payload::Unsigned = payload {
             entries.push((X_SDK_CONTENT_SHA256, UNSIGNED_PAYLOAD));
         }
-        let mut canonical = StackBuf::new();
+        let mut canonical = String::with_capacity(512);
         let (authorization, query) = self.authorize(
             &mut canonical,
             request.method().as_str(),
@@ -357,7 +358,7 @@ impl Signer {
         headers.insert(AUTHORIZATION, authorization);
         // The query goes out as it was signed (sorted, `%20` for a space), as the vendor's Python SDK
         // sends it: the gateway then decodes exactly what was signed, whatever it makes of `+`.
-        let canonical_query = Some(canonical.text(query)).filter(|q| !q.is_empty());
+        let canonical_query = Some(&canonical[query]).filter(|q| !q.is_empty());
         if request.url().query() != canonical_query {
             request.url_mut().set_query(canonical_query);
         }
@@ -437,7 +438,7 @@ impl Signer {
         let date = date.to_str().map_err(|_| SignError::InvalidHeaderValue { name: X_SDK_DATE.into() })?;
         let mut entries = Pairs::new();
         self.entries(headers, &mut entries, |_| false)?;
-        let mut canonical = StackBuf::new();
+        let mut canonical = String::with_capacity(512);
         let payload = payload_of(headers, body);
         Ok(self.authorize(&mut canonical, method, url, entries.as_mut_slice(), date, payload).0)
     }
@@ -446,7 +447,7 @@ impl Signer {
     /// and where the canonical query lies in `canonical` (the canonical request, written there).
     fn authorize(
         &self,
-        canonical: &mut StackBuf,
+        canonical: &mut String,
         method: &str,
         url: &Url,
         entries: &mut [(&str, &str)],
@@ -481,7 +482,7 @@ impl Signer {
         // The string to sign, on the stack (it is 97 bytes for a well-formed date).
         let mut hex_buf = [0u8; 64];
         let hash = to_hex(&Sha256::digest(canonical.as_bytes()), &mut hex_buf);
-        let names = canonical.text(names);
+        let names = &canonical[names];
         let mut mac = self.keyed.clone();
         let mut string_to_sign = [0u8; 128];
         let pieces = [ALGORITHM, "\n", date, "\n", hash];
@@ -515,8 +516,8 @@ impl Signer {
     }
 }
 
-/// Where the canonical request is written: a `String` ([`canonical_request`]) or a [`StackBuf`]
-/// (signing).
+/// Where the canonical request is written. (A stack buffer behind it measured slower than
+/// `String`'s inlined pushes: +1.3 k instructions and +110 ns per signature.)
 trait Sink {
     fn push_str(&mut self, s: &str);
     fn push(&mut self, c: char);
@@ -536,55 +537,6 @@ impl Sink for String {
     }
     fn ends_with_slash(&self) -> bool {
         self.ends_with('/')
-    }
-}
-
-/// The canonical request of a signature, on the stack up to 512 bytes (typical requests are about
-/// 300), on the heap past that: one allocation less per signature.
-struct StackBuf {
-    inline: [u8; 512],
-    len: usize,
-    spilled: Vec<u8>,
-}
-
-impl StackBuf {
-    fn new() -> Self {
-        StackBuf { inline: [0; 512], len: 0, spilled: Vec::new() }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        if self.spilled.is_empty() { &self.inline[..self.len] } else { &self.spilled }
-    }
-
-    /// A part of it as text: it only ever holds whole `&str`s, so a range between two of them is
-    /// text too.
-    fn text(&self, range: std::ops::Range<usize>) -> &str {
-        std::str::from_utf8(&self.as_bytes()[range]).expect("written from &str pieces")
-    }
-}
-
-impl Sink for StackBuf {
-    fn push_str(&mut self, s: &str) {
-        let bytes = s.as_bytes();
-        if self.spilled.is_empty() && self.len + bytes.len() <= self.inline.len() {
-            self.inline[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-            self.len += bytes.len();
-        } else {
-            if self.spilled.is_empty() {
-                self.spilled.reserve(2 * self.inline.len() + bytes.len());
-                self.spilled.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.spilled.extend_from_slice(bytes);
-        }
-    }
-    fn push(&mut self, c: char) {
-        self.push_str(c.encode_utf8(&mut [0; 4]))
-    }
-    fn len(&self) -> usize {
-        self.as_bytes().len()
-    }
-    fn ends_with_slash(&self) -> bool {
-        self.as_bytes().last() == Some(&b'/')
     }
 }
 
