@@ -128,7 +128,10 @@ async fn main() {
         .iter()
         .fold(Config::builder(), |b, service| b.endpoint(*service, &emulator.url))
         .iam_project_id(codearts_emulator::DEFAULT_IAM_PROJECT_ID)
-        .credentials(codearts::credentials::Credentials::aksk(codearts_emulator::DEFAULT_AK, codearts_emulator::DEFAULT_SK))
+        .credentials(codearts::credentials::Credentials::aksk(
+            codearts_emulator::DEFAULT_AK,
+            codearts_emulator::DEFAULT_SK,
+        ))
         .build()
         .expect("a config");
     let build = codearts::build::Client::from_config(&config).unwrap();
