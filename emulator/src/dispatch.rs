@@ -112,15 +112,26 @@ fn find(method: &Method, path: &str) -> Found {
                 Segment::Placeholder(_) => !a.is_empty(),
             })
     });
+    let mut candidates: Vec<&Route> = candidates.collect();
+    // The services share one port here but not in the cloud: a path that one service's template
+    // matches more literally than any other belongs to that service (Build's `/v3/templates/create`
+    // is never Pipeline's `/v3/templates/{template_id}`, whatever the method).
+    if let Some(owner) = candidates.iter().min_by_key(|r| rank(r)).map(|r| r.service.name) {
+        candidates.retain(|r| r.service.name == owner);
+    }
     let mut best: Option<&Route> = None;
+    for r in candidates.iter().filter(|r| r.op.method.eq_ignore_ascii_case(method.as_str())) {
+        if best.is_none_or(|b| rank(r) < rank(b)) {
+            best = Some(r);
+        }
+    }
+    // `Allow` names the methods of the path's own template only: `/v3/templates/create` is POST,
+    // even though `GET /v3/templates/{uuid}` would match its shape.
+    let closest = candidates.iter().map(|r| rank(r)).min();
     let mut allowed = Vec::new();
     let mut owner = None;
-    for r in candidates {
-        if r.op.method.eq_ignore_ascii_case(method.as_str()) {
-            if best.is_none_or(|b| rank(r) < rank(b)) {
-                best = Some(r);
-            }
-        } else if !allowed.contains(&r.op.method) {
+    for r in candidates.iter().filter(|r| Some(rank(r)) == closest) {
+        if !r.op.method.eq_ignore_ascii_case(method.as_str()) && !allowed.contains(&r.op.method) {
             allowed.push(r.op.method);
             owner.get_or_insert(r.service);
         }
@@ -221,6 +232,10 @@ mod tests {
     #[test]
     fn wrong_methods_and_unknown_paths() {
         assert!(matches!(find(&Method::DELETE, "/v3/jobs/build"), Found::WrongMethod(_, m) if m == ["POST"]));
+        // A literal path's own methods, not those of a placeholder template of the same shape.
+        assert!(matches!(find(&Method::OPTIONS, "/v3/templates/create"), Found::WrongMethod(_, m) if m == ["POST"]));
+        // ... and never another service's placeholder template (Pipeline's GET /v3/templates/{template_id}).
+        assert!(matches!(find(&Method::GET, "/v3/templates/create"), Found::WrongMethod(_, m) if m == ["POST"]));
         assert!(matches!(find(&Method::GET, "/v9/nothing"), Found::Nothing));
         assert!(matches!(find(&Method::GET, "/v3/jobs//status"), Found::Nothing), "an empty segment is no ID");
     }

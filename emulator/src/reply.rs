@@ -445,3 +445,13 @@ mod tests {
         assert_eq!(shorten(&"x".repeat(100)).chars().count(), 65);
     }
 }
+
+/// Refuses a body whose `fields` are present as JSON `null`: the spec types them (a string, an
+/// array) without `nullable`, and the service answers such a body 400 rather than read it as absent.
+pub(crate) fn not_null(bytes: &[u8], fields: &[&str]) -> Result<(), ApiError> {
+    let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    match fields.iter().find(|f| value.get(**f).is_some_and(Value::is_null)) {
+        Some(field) => Err(ApiError::invalid(format!("{field} must not be null."))),
+        None => Ok(()),
+    }
+}

@@ -296,7 +296,7 @@ fn permission_json(k: &Keystore, p: &Permission, settings: &Settings) -> Value {
 /// `GET /v2/keystore/list` (ListKeystoreSearch): the account's files, `search` matching names
 /// (case-insensitive substring), with the caller's permissions; `page` from 1.
 pub(crate) fn list_keystore_search(state: &EmulatorState, call: &Call<'_>) -> Reply {
-    let no = call.query.optional_int("page", 0..=i64::from(i32::MAX), 1)?.max(1) as usize;
+    let no = call.query.optional_int("page", 1..=i64::from(i32::MAX), 1)? as usize;
     let size = call.query.optional_int("page_size", 1..=100, 10)? as usize;
     let search = call.query.optional("search").map(|s| s.trim().to_lowercase()).unwrap_or_default();
     let settings = state.settings();

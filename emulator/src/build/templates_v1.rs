@@ -90,7 +90,7 @@ pub(crate) fn create_template(state: &EmulatorState, call: &Call<'_>) -> Reply {
 /// `GET /v1/template/custom` (ListCustomTemplate): `name` a case-insensitive substring, `page`
 /// from 1, `page_size` 1 to 100 (default 10).
 pub(crate) fn list_custom_template(state: &EmulatorState, call: &Call<'_>) -> Reply {
-    let no = call.query.optional_int("page", 0..=i64::from(i32::MAX), 1)?.max(1) as usize;
+    let no = call.query.optional_int("page", 1..=i64::from(i32::MAX), 1)? as usize;
     let size = call.query.optional_int("page_size", 1..=100, 10)? as usize;
     let name = call.query.optional("name").map(|n| n.trim().to_lowercase()).unwrap_or_default();
     let filter = call.query.optional_choice("filter", &["all", "mine", "favourite"])?.unwrap_or("all");
