@@ -396,6 +396,16 @@ pub(crate) fn page<T>(items: Vec<T>, index: usize, size: usize) -> Vec<T> {
     items.into_iter().skip(index.saturating_mul(size)).take(size).collect()
 }
 
+/// Refuses a body whose `fields` are present as JSON `null`: the spec types them (a string, an
+/// array) without `nullable`, and the service answers such a body 400 rather than read it as absent.
+pub(crate) fn not_null(call: &crate::dispatch::Call<'_>, fields: &[&str]) -> Result<(), ApiError> {
+    let value: Value = serde_json::from_slice(&call.body).unwrap_or(Value::Null);
+    match fields.iter().find(|f| value.get(**f).is_some_and(Value::is_null)) {
+        Some(field) => Err(ApiError::invalid_for(call.service, format!("{field} must not be null."))),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,15 +453,5 @@ mod tests {
         assert_eq!(page((1..=25).collect(), 1, 10), (11..=20).collect::<Vec<_>>());
         assert_eq!(page((1..=25).collect(), 5, 10), Vec::<i32>::new());
         assert_eq!(shorten(&"x".repeat(100)).chars().count(), 65);
-    }
-}
-
-/// Refuses a body whose `fields` are present as JSON `null`: the spec types them (a string, an
-/// array) without `nullable`, and the service answers such a body 400 rather than read it as absent.
-pub(crate) fn not_null(bytes: &[u8], fields: &[&str]) -> Result<(), ApiError> {
-    let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-    match fields.iter().find(|f| value.get(**f).is_some_and(Value::is_null)) {
-        Some(field) => Err(ApiError::invalid(format!("{field} must not be null."))),
-        None => Ok(()),
     }
 }

@@ -35,7 +35,7 @@ fn domain_status(state: &EmulatorState, domain: &str, name: &str) -> Value {
 /// `domain_ids` (comma-separated); accounts the emulator does not know are left out.
 pub(crate) fn show_domains_statuses(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let request: types::DomainsStatusesRequestBody = json_body(&call.body, None)?;
-    crate::reply::not_null(&call.body, &["domain_ids"])?;
+    crate::reply::not_null(call, &["domain_ids"])?;
     let ids: Vec<&str> =
         request.domain_ids.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let mut out: Vec<Value> = Vec::new();

@@ -223,7 +223,7 @@ pub(crate) fn list_group_tree(state: &EmulatorState, call: &Call<'_>) -> Reply {
 pub(crate) fn move_group(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let project = call.path("project_id").to_ascii_lowercase();
     let request: types::MoveJobGroupRequestBody = json_body(&call.body, None)?;
-    crate::reply::not_null(&call.body, &["jobs", "group_id"])?;
+    crate::reply::not_null(call, &["jobs", "group_id"])?;
     let mut data = state.data();
     let group = match request.group_id.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => Some(data.build.groups[find(&data, &project, g)?].id.clone()),

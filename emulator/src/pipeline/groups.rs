@@ -67,7 +67,8 @@ pub(crate) fn create_pipeline_group(state: &EmulatorState, call: &Call<'_>) -> R
     if let Some(p) = &parent
         && data.pipeline.doc(Kind::Group, &project, p).is_none()
     {
-        return Err(super::not_found(format!("Parent group {} does not exist.", shorten(p))));
+        // CreatePipelineGroup documents 200, 400 and 401: an unknown parent is a bad request.
+        return Err(super::invalid(format!("Parent group {} does not exist.", shorten(p))));
     }
     if data.pipeline.docs(Kind::Group, &project).any(|d| d.name == request.name && parent_of(d) == parent) {
         return Err(invalid(format!("A group named {} already exists there.", shorten(&request.name))));

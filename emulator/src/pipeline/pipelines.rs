@@ -233,6 +233,7 @@ fn latest_status(p: &Pipeline, now: SystemTime) -> Option<&'static str> {
 pub(crate) fn list_pipelines(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let q: types::ListPipelineQuery =
         if call.body.iter().all(u8::is_ascii_whitespace) { Default::default() } else { body(call)? };
+    crate::reply::not_null(call, &["offset", "limit"])?;
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(10);
     if offset < 0 || !(1..=100).contains(&limit) {
@@ -313,6 +314,7 @@ pub(crate) fn batch_show_pipelines_latest_status(state: &EmulatorState, call: &C
 pub(crate) fn list_pipeline_simple_info(state: &EmulatorState, call: &Call<'_>) -> Reply {
     let q: types::ListPipelineSimpleInfoRequestBody =
         if call.body.iter().all(u8::is_ascii_whitespace) { Default::default() } else { body(call)? };
+    crate::reply::not_null(call, &["offset", "limit"])?;
     let offset = q.offset.unwrap_or(0);
     let limit = q.limit.unwrap_or(10);
     if offset < 0 || !(1..=100).contains(&limit) {
