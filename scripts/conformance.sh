@@ -20,7 +20,7 @@
 # `npm ci` from scripts/ts/package-lock.json. Needs python3 (3.11+), node and npm, and their registries.
 #
 # Environment: CONFORMANCE_MAX_EXAMPLES (default 25) and CONFORMANCE_SEED (default 20231130) tune
-# schemathesis. Reports: target/conformance/ (emulator log, schemathesis JUnit and NDJSON reports).
+# schemathesis. Reports: target/conformance/ (one emulator log per part, schemathesis JUnit and NDJSON reports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -117,42 +117,14 @@ step "Building the emulator"
 cargo build --quiet -p codearts-emulator --bin codearts-emulator
 BIN=${CARGO_TARGET_DIR:-target}/debug/codearts-emulator
 
-step "Starting the emulator on a free loopback port"
-"$BIN" --port 0 >"$OUT/emulator.log" 2>&1 &
-EMULATOR_PID=$!
+EMULATOR_PID=
 stop_emulator() {
+    [[ -n $EMULATOR_PID ]] || return 0
     kill "$EMULATOR_PID" 2>/dev/null || true
     wait "$EMULATOR_PID" 2>/dev/null || true
+    EMULATOR_PID=
 }
 trap stop_emulator EXIT
-
-URL=
-for _ in $(seq 150); do
-    URL=$(grep -oE -m1 'http://127\.0\.0\.1:[0-9]+' "$OUT/emulator.log" || true)
-    [[ -n $URL ]] && break
-    kill -0 "$EMULATOR_PID" 2>/dev/null || die "the emulator exited: $(cat "$OUT/emulator.log")"
-    sleep 0.2
-done
-[[ -n $URL ]] || die "the emulator printed no URL in 30 s: $(cat "$OUT/emulator.log")"
-for _ in $(seq 150); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/v3/projects") != 000 ]] && break
-    sleep 0.2
-done
-# The demo CodeArts project the emulator seeded, and the IAM project (its instructions export both).
-PROJECT_ID=$(sed -n 's/.*CODEARTS_PROJECT_ID=\([0-9a-f]*\).*/\1/p' "$OUT/emulator.log" | head -1)
-IAM_PROJECT_ID=$(sed -n 's/.*HUAWEICLOUD_SDK_PROJECT_ID=\([0-9a-f]*\).*/\1/p' "$OUT/emulator.log" | head -1)
-[[ -n $PROJECT_ID && -n $IAM_PROJECT_ID ]] || die "the emulator printed no demo project: $(cat "$OUT/emulator.log")"
-echo "emulator: $URL (pid $EMULATOR_PID), demo project $PROJECT_ID"
-
-# --- Authentication --------------------------------------------------------------------------------
-step "IAM token for $IAM_DOMAIN/$IAM_USER, project $IAM_PROJECT"
-login=$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"%s","password":"%s","domain":{"name":"%s"}}}},"scope":{"project":{"name":"%s"}}}}' \
-    "$IAM_USER" "$IAM_PASSWORD" "$IAM_DOMAIN" "$IAM_PROJECT")
-login_body=$(curl -sS --fail-with-body -D "$OUT/login.headers" -H 'Content-Type: application/json' -d "$login" \
-    "$URL/v3/auth/tokens") || die "IAM login failed: $login_body"
-TOKEN=$(tr -d '\r' <"$OUT/login.headers" | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')
-rm -f "$OUT/login.headers"
-[[ -n $TOKEN ]] || die "IAM login answered no X-Subject-Token"
 
 # api METHOD PATH [JSON]: one authenticated call; prints the body, fails on a non-2xx answer.
 api() {
@@ -163,7 +135,46 @@ api() {
 # field EXPR: evaluates a Python expression over the JSON on stdin, bound to `j`.
 field() { "$PY" -c "import json, sys; j = json.load(sys.stdin); print($1)"; }
 
-DOMAIN_ID=$(field 'j["token"]["user"]["domain"]["id"]' <<<"$login_body")
+# fresh_emulator PART: a newly started emulator with its seeded demo for one part, so what one
+# part does to the state (schemathesis deletes and creates at random) never reaches the next part's
+# flows; sets URL, PROJECT_ID, IAM_PROJECT_ID, TOKEN and DOMAIN_ID. Its log: $OUT/emulator-PART.log.
+fresh_emulator() {
+    local part=$1
+    stop_emulator
+    step "A fresh emulator for $part on a free loopback port"
+    "$BIN" --port 0 >"$OUT/emulator-$part.log" 2>&1 &
+    EMULATOR_PID=$!
+
+    URL=
+    for _ in $(seq 150); do
+        URL=$(grep -oE -m1 'http://127\.0\.0\.1:[0-9]+' "$OUT/emulator-$part.log" || true)
+        [[ -n $URL ]] && break
+        kill -0 "$EMULATOR_PID" 2>/dev/null || die "the emulator exited: $(cat "$OUT/emulator-$part.log")"
+        sleep 0.2
+    done
+    [[ -n $URL ]] || die "the emulator printed no URL in 30 s: $(cat "$OUT/emulator-$part.log")"
+    for _ in $(seq 150); do
+        [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/v3/projects") != 000 ]] && break
+        sleep 0.2
+    done
+    # The demo CodeArts project the emulator seeded, and the IAM project (its instructions export both).
+    PROJECT_ID=$(sed -n 's/.*CODEARTS_PROJECT_ID=\([0-9a-f]*\).*/\1/p' "$OUT/emulator-$part.log" | head -1)
+    IAM_PROJECT_ID=$(sed -n 's/.*HUAWEICLOUD_SDK_PROJECT_ID=\([0-9a-f]*\).*/\1/p' "$OUT/emulator-$part.log" | head -1)
+    [[ -n $PROJECT_ID && -n $IAM_PROJECT_ID ]] || die "the emulator printed no demo project: $(cat "$OUT/emulator-$part.log")"
+    echo "emulator: $URL (pid $EMULATOR_PID), demo project $PROJECT_ID"
+
+    # --- Authentication --------------------------------------------------------------------------------
+    step "IAM token for $IAM_DOMAIN/$IAM_USER, project $IAM_PROJECT"
+    login=$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"%s","password":"%s","domain":{"name":"%s"}}}},"scope":{"project":{"name":"%s"}}}}' \
+        "$IAM_USER" "$IAM_PASSWORD" "$IAM_DOMAIN" "$IAM_PROJECT")
+    login_body=$(curl -sS --fail-with-body -D "$OUT/login.headers" -H 'Content-Type: application/json' -d "$login" \
+        "$URL/v3/auth/tokens") || die "IAM login failed: $login_body"
+    TOKEN=$(tr -d '\r' <"$OUT/login.headers" | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')
+    rm -f "$OUT/login.headers"
+    [[ -n $TOKEN ]] || die "IAM login answered no X-Subject-Token"
+
+    DOMAIN_ID=$(field 'j["token"]["user"]["domain"]["id"]' <<<"$login_body")
+}
 
 # schemathesis SERVICE NAME [ARGS...]: one run against the emulator with spec/codearts-SERVICE.yaml.
 #
@@ -217,6 +228,7 @@ schemathesis() {
 }
 
 if wants schemathesis; then
+    fresh_emulator schemathesis
     rm -rf "$OUT/schemathesis"
 STEP_NAME="Maven build"
 REPOSITORY=web
@@ -369,6 +381,7 @@ fi
 
 # --- Python clients ------------------------------------------------------------------------------
 if wants python; then
+    fresh_emulator python
     rm -rf "$CLIENT_DIR"
     mkdir -p "$CLIENT_DIR"
     for s in "${SERVICES[@]}"; do
@@ -391,6 +404,7 @@ fi
 
 # --- TypeScript clients --------------------------------------------------------------------------
 if wants typescript; then
+    fresh_emulator typescript
     rm -rf scripts/ts/gen scripts/ts/out
     mkdir -p scripts/ts/gen
     for s in "${SERVICES[@]}"; do
@@ -407,6 +421,7 @@ fi
 
 # --- The vendor's Python SDKs --------------------------------------------------------------------
 if wants vendor; then
+    fresh_emulator vendor
     step "The vendor's Python SDKs: $VENDOR_VENV (pins from $VENDOR_REQUIREMENTS)"
     venv "$VENDOR_VENV" "$VENDOR_REQUIREMENTS"
     "$VENDOR_VENV/bin/python" scripts/vendor_sdk/flows.py --base-url "$URL" --ak "$AK" --sk "$SK" \
